@@ -1,0 +1,1 @@
+//! Analyze: what the loaded pages mean (permalinks, the KB article model, links, indexes).

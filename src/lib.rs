@@ -1,6 +1,13 @@
 //! kbsite: a fast, Jekyll-compatible static site generator for knowledge-base archives.
 //!
 //! The pipeline, one module per stage: `config` → `load` → `analyze` → `render` → `write`,
-//! orchestrated by `build`; plus `serve` and `check`.
+//! orchestrated by `build`.
 
 pub mod analyze;
+pub mod build;
+pub mod config;
+pub mod diagnostics;
+pub mod load;
+pub mod render;
+pub mod theme;
+pub mod write;

@@ -1,0 +1,280 @@
+//! Markdown → HTML with pulldown-cmark: GitHub-Pages-compatible heading ids, lazily loaded
+//! syntect highlighting for fenced code, and a hook that turns text (KB mentions) into links.
+
+use std::collections::HashMap;
+
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd};
+
+use super::highlight;
+
+/// Writes text HTML-escaped into `out`, possibly wrapping parts in links (e.g. `Q123456` mentions).
+pub trait TextLinker: Sync {
+    fn write_text(&self, text: &str, out: &mut String);
+}
+
+/// A heading of the rendered page, for tables of contents and `#anchor` checks.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Heading {
+    pub level: u8,
+    pub id: String,
+    pub text: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Rendered {
+    pub html: String,
+    pub headings: Vec<Heading>,
+    /// Some fenced block was highlighted, so the site needs the highlighting stylesheet.
+    pub highlighted: bool,
+}
+
+fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_SMART_PUNCTUATION
+        | Options::ENABLE_HEADING_ATTRIBUTES
+}
+
+/// Renders Markdown; `linker` (if any) is applied to plain text and code-block text outside links.
+pub fn render(markdown: &str, linker: Option<&dyn TextLinker>) -> Rendered {
+    let mut events: Vec<Event<'_>> = Parser::new_ext(markdown, options()).collect();
+    let mut ids = IdGenerator::default();
+    let mut headings = Vec::new();
+    let mut highlighted = false;
+
+    // Pass 1: heading ids (they need the heading's whole text).
+    let mut i = 0;
+    while i < events.len() {
+        if let Event::Start(Tag::Heading { level, id, .. }) = &events[i] {
+            let level = *level as u8;
+            let explicit = id.clone();
+            let mut text = String::new();
+            let mut j = i + 1;
+            while j < events.len() && !matches!(events[j], Event::End(TagEnd::Heading(_))) {
+                if let Event::Text(t) | Event::Code(t) = &events[j] {
+                    text.push_str(t);
+                }
+                j += 1;
+            }
+            let id = match explicit {
+                Some(id) => ids.reserve(id.to_string()),
+                None => ids.generate(&text),
+            };
+            if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[i] {
+                *slot = Some(CowStr::from(id.clone()));
+            }
+            headings.push(Heading { level, id, text });
+            i = j;
+        }
+        i += 1;
+    }
+
+    // Pass 2: code blocks and linking of text.
+    let mut out_events: Vec<Event<'_>> = Vec::with_capacity(events.len());
+    let mut link_depth = 0usize;
+    let mut iter = events.into_iter();
+    while let Some(event) = iter.next() {
+        match event {
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let lang = match &kind {
+                    CodeBlockKind::Fenced(info) => info.split_whitespace().next().unwrap_or("").to_string(),
+                    CodeBlockKind::Indented => String::new(),
+                };
+                let mut code = String::new();
+                for e in iter.by_ref() {
+                    match e {
+                        Event::Text(t) => code.push_str(&t),
+                        Event::End(TagEnd::CodeBlock) => break,
+                        _ => {}
+                    }
+                }
+                let mut html = String::with_capacity(code.len() + 64);
+                if let Some(body) = (!lang.is_empty()).then(|| highlight::highlight(&code, &lang)).flatten() {
+                    highlighted = true;
+                    html.push_str("<pre class=\"highlight\"><code class=\"language-");
+                    html.push_str(&escape(&lang));
+                    html.push_str("\">");
+                    html.push_str(&body);
+                } else {
+                    html.push_str("<pre><code");
+                    if !lang.is_empty() {
+                        html.push_str(" class=\"language-");
+                        html.push_str(&escape(&lang));
+                        html.push('"');
+                    }
+                    html.push('>');
+                    write_text(&code, linker, &mut html);
+                }
+                html.push_str("</code></pre>\n");
+                out_events.push(Event::Html(html.into()));
+            }
+            Event::Start(Tag::Link { .. }) => {
+                link_depth += 1;
+                out_events.push(event);
+            }
+            Event::End(TagEnd::Link) => {
+                link_depth = link_depth.saturating_sub(1);
+                out_events.push(event);
+            }
+            Event::Text(t) if link_depth == 0 && linker.is_some() => {
+                let mut html = String::with_capacity(t.len() + 16);
+                write_text(&t, linker, &mut html);
+                out_events.push(Event::InlineHtml(html.into()));
+            }
+            other => out_events.push(other),
+        }
+    }
+    let mut html = String::with_capacity(markdown.len() + markdown.len() / 4);
+    pulldown_cmark::html::push_html(&mut html, out_events.into_iter());
+    Rendered { html, headings, highlighted }
+}
+
+fn write_text(text: &str, linker: Option<&dyn TextLinker>, out: &mut String) {
+    match linker {
+        Some(l) => l.write_text(text, out),
+        None => escape_into(text, out),
+    }
+}
+
+/// Minimal HTML escaping for text and attribute values.
+pub fn escape_into(text: &str, out: &mut String) {
+    let mut last = 0;
+    for (i, b) in text.bytes().enumerate() {
+        let rep = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            _ => continue,
+        };
+        out.push_str(&text[last..i]);
+        out.push_str(rep);
+        last = i + 1;
+    }
+    out.push_str(&text[last..]);
+}
+
+pub fn escape(text: &str) -> String {
+    let mut s = String::with_capacity(text.len());
+    escape_into(text, &mut s);
+    s
+}
+
+/// Heading ids as GitHub Pages' kramdown (GFM input) makes them, so existing `#anchors` work:
+/// lowercase; drop everything but word characters, `-`, spaces and tabs; each space or tab becomes
+/// `-`; repeats get `-1`, `-2`, ….
+#[derive(Default)]
+pub struct IdGenerator {
+    used: HashMap<String, usize>,
+}
+
+impl IdGenerator {
+    pub fn generate(&mut self, text: &str) -> String {
+        let mut base = String::with_capacity(text.len());
+        for c in text.chars() {
+            if c.is_alphanumeric() || c == '_' || c == '-' {
+                base.extend(c.to_lowercase());
+            } else if c == ' ' || c == '\t' {
+                base.push('-');
+            }
+        }
+        if base.is_empty() {
+            base.push_str("section");
+        }
+        let count = self.used.entry(base.clone()).or_insert(0);
+        *count += 1;
+        if *count > 1 {
+            format!("{base}-{}", *count - 1)
+        } else {
+            base
+        }
+    }
+
+    fn reserve(&mut self, id: String) -> String {
+        *self.used.entry(id.clone()).or_insert(0) += 1;
+        id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heading_ids_match_github_pages() {
+        let mut g = IdGenerator::default();
+        assert_eq!(
+            g.generate("Q151228: XFOR: Microsoft Mail Connector and Duplicate Serial Numbers"),
+            "q151228-xfor-microsoft-mail-connector-and-duplicate-serial-numbers"
+        );
+        assert_eq!(
+            g.generate("Q194742: XFOR: Support for user@[IP Address] Format"),
+            "q194742-xfor-support-for-userip-address-format"
+        );
+        assert_eq!(g.generate("Can’t Save"), "cant-save");
+        assert_eq!(g.generate("Can’t Save"), "cant-save-1");
+        assert_eq!(g.generate("Can’t Save"), "cant-save-2");
+        assert_eq!(g.generate("!!!"), "section");
+    }
+
+    #[test]
+    fn headings_get_ids_from_decoded_text() {
+        let r = render("## Q1: A &amp; B &#91;x&#93; \"q\"\n", None);
+        assert!(r.html.starts_with("<h2 id=\"q1-a--b-x-q\">"), "{}", r.html);
+        assert_eq!(r.headings[0].text, "Q1: A & B [x] “q”");
+    }
+
+    #[test]
+    fn explicit_heading_ids_win() {
+        let r = render("# Title {#custom}\n", None);
+        assert!(r.html.contains("id=\"custom\""), "{}", r.html);
+    }
+
+    #[test]
+    fn indented_code_becomes_pre_code_with_escaping() {
+        let r = render("\tArticle: Q1\n\t  <b>&</b>\n", None);
+        assert_eq!(r.html, "<pre><code>Article: Q1\n  &lt;b&gt;&amp;&lt;/b&gt;\n</code></pre>\n");
+        assert!(!r.highlighted);
+    }
+
+    #[test]
+    fn fenced_code_with_known_language_is_highlighted_with_classes() {
+        let r = render("```rust\nfn main() {}\n```\n", None);
+        assert!(r.highlighted);
+        assert!(r.html.starts_with("<pre class=\"highlight\"><code class=\"language-rust\">"), "{}", r.html);
+        assert!(r.html.contains("<span class=\"hl-"), "{}", r.html);
+    }
+
+    #[test]
+    fn fenced_code_with_unknown_language_is_plain() {
+        let r = render("```nolang\n<x>\n```\n", None);
+        assert_eq!(r.html, "<pre><code class=\"language-nolang\">&lt;x&gt;\n</code></pre>\n");
+    }
+
+    #[test]
+    fn extensions_are_on() {
+        let r = render("| a |\n|---|\n| b |\n\n~~s~~ [^1]\n\n[^1]: n\n\n- [x] t\n", None);
+        for needle in ["<table>", "<del>s</del>", "footnote", "checkbox"] {
+            assert!(r.html.contains(needle), "{needle}: {}", r.html);
+        }
+    }
+
+    struct Upper;
+    impl TextLinker for Upper {
+        fn write_text(&self, text: &str, out: &mut String) {
+            out.push('[');
+            escape_into(text, out);
+            out.push(']');
+        }
+    }
+
+    #[test]
+    fn linker_sees_text_and_code_but_not_link_text() {
+        let r = render("see a\n\n[inside](/x)\n\n\tcode\n", Some(&Upper));
+        assert!(r.html.contains("<p>[see a]</p>"), "{}", r.html);
+        assert!(r.html.contains(">inside</a>"), "{}", r.html);
+        assert!(r.html.contains("<pre><code>[code\n]</code></pre>"), "{}", r.html);
+    }
+}

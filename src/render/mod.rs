@@ -1,0 +1,124 @@
+//! Render: a page's body (Markdown or HTML) through its layout chain to the final HTML.
+
+pub mod filters;
+pub mod highlight;
+pub mod markdown;
+pub mod templates;
+
+use serde_json::{json, Value as Json};
+use tera::Context;
+
+use crate::analyze::Page;
+use crate::config::SiteConfig;
+use markdown::TextLinker;
+use templates::{yaml_to_json, Templates};
+
+/// What a rendered page produced, besides its HTML.
+pub struct RenderedPage {
+    pub html: String,
+    pub highlighted: bool,
+    /// The layout templates it went through (what it depends on besides its source).
+    pub layouts: Vec<String>,
+}
+
+/// Renders pages; shared read-only by the parallel render stage.
+pub struct Renderer<'a> {
+    pub templates: &'a Templates,
+    base: Context,
+    /// Injected before `</body>` when serving (live reload); never in `kbsite build` output.
+    pub inject: Option<String>,
+}
+
+impl<'a> Renderer<'a> {
+    pub fn new(config: &SiteConfig, templates: &'a Templates) -> Self {
+        let mut base = Context::new();
+        base.insert("site", &site_json(config));
+        Renderer { templates, base, inject: None }
+    }
+
+    /// The `page` object templates see: front matter plus computed fields.
+    pub fn page_json(page: &Page) -> Json {
+        let mut value = yaml_to_json(&page.loaded.front);
+        if let Json::Object(map) = &mut value {
+            map.insert("title".into(), page.title.clone().into());
+            map.insert("url".into(), page.url.clone().into());
+            map.insert("path".into(), page.rel().into());
+            if let Some(d) = page.date {
+                map.insert("date".into(), d.format("%Y-%m-%d").to_string().into());
+            }
+        }
+        value
+    }
+
+    /// Renders one page from its (Liquid-processed) body. `extra` is merged into `page`.
+    pub fn render_page(
+        &self,
+        page: &Page,
+        body: &str,
+        linker: Option<&dyn TextLinker>,
+        extra: Option<Json>,
+    ) -> Result<RenderedPage, String> {
+        let (content, highlighted) = if page.is_markdown {
+            let r = markdown::render(body, linker);
+            (r.html, r.highlighted)
+        } else {
+            (body.to_string(), false)
+        };
+        let mut page_value = Self::page_json(page);
+        if let (Json::Object(map), Some(Json::Object(more))) = (&mut page_value, extra) {
+            map.extend(more);
+        }
+        let mut html;
+        let mut layouts = Vec::new();
+        match &page.layout {
+            Some(layout) => {
+                let chain = self.templates.chain(layout)?;
+                layouts = chain.iter().map(|l| l.template.clone()).collect();
+                let mut ctx = self.base.clone();
+                ctx.insert("page", &page_value);
+                html = self.templates.render_chain(&chain, &mut ctx, content)?;
+            }
+            None => html = content,
+        }
+        if let Some(script) = &self.inject {
+            inject_before_body_end(&mut html, script);
+        }
+        Ok(RenderedPage { html, highlighted, layouts })
+    }
+
+    /// Renders a standalone template (404 page, generated index pages) with `page` values.
+    pub fn render_template(&self, template: &str, page: Json, vars: &[(&str, Json)]) -> Result<String, String> {
+        let mut ctx = self.base.clone();
+        ctx.insert("page", &page);
+        for (k, v) in vars {
+            ctx.insert(*k, v);
+        }
+        let mut html = self.templates.render(template, &ctx)?;
+        if let Some(script) = &self.inject {
+            inject_before_body_end(&mut html, script);
+        }
+        Ok(html)
+    }
+}
+
+/// The `site` object: configuration only, never the list of all pages (that would make every
+/// page's context as big as the site).
+pub fn site_json(config: &SiteConfig) -> Json {
+    json!({
+        "title": config.title,
+        "description": config.description,
+        "url": config.url,
+        "baseurl": config.baseurl,
+        "lang": config.lang,
+        "extra": config.extra,
+        "time": chrono::Utc::now().to_rfc3339(),
+        "kb": { "render": config.kb.render },
+    })
+}
+
+fn inject_before_body_end(html: &mut String, script: &str) {
+    match html.rfind("</body>") {
+        Some(i) => html.insert_str(i, script),
+        None => html.push_str(script),
+    }
+}

@@ -1,0 +1,298 @@
+//! Tera layouts, Jekyll-style: a layout file may start with front matter naming its own parent
+//! `layout`; pages render through the chain, each layer getting `content`, `page`, `site` and
+//! `layout`. Default templates are embedded; a site's `templates/` overrides them file by file.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde_yaml::Mapping;
+use tera::{Context, Tera};
+use walkdir::WalkDir;
+
+use crate::config::SiteConfig;
+use crate::diagnostics::Diagnostics;
+use crate::load::frontmatter;
+
+/// The default theme, compiled into the binary (the repo's `templates/` folder).
+pub const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
+    ("default.html", include_str!("../../templates/default.html")),
+    ("page.html", include_str!("../../templates/page.html")),
+    ("404.html", include_str!("../../templates/404.html")),
+];
+
+/// One layout: its template name and the front matter it declared.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub name: String,
+    pub template: String,
+    pub front: Mapping,
+    pub parent: Option<String>,
+    /// Where it came from, for messages (`None` = built in).
+    pub file: Option<PathBuf>,
+}
+
+pub struct Templates {
+    pub tera: Tera,
+    layouts: HashMap<String, Layout>,
+}
+
+impl Templates {
+    /// Loads built-in templates, then the site's own, reporting every problem to `diags`.
+    pub fn load(config: &SiteConfig, diags: &Diagnostics) -> Templates {
+        let mut sources: Vec<(String, String, Option<PathBuf>)> =
+            DEFAULT_TEMPLATES.iter().map(|(n, t)| (n.to_string(), t.to_string(), None)).collect();
+        if config.templates_dir.is_dir() {
+            for entry in WalkDir::new(&config.templates_dir).sort_by_file_name().into_iter().filter_map(Result::ok) {
+                if !entry.file_type().is_file() {
+                    continue;
+                }
+                let rel = entry.path().strip_prefix(&config.templates_dir).unwrap_or(entry.path());
+                let name = rel.to_string_lossy().replace('\\', "/");
+                if name.starts_with('.') || name.ends_with('~') {
+                    continue;
+                }
+                match std::fs::read_to_string(entry.path()) {
+                    Ok(text) => {
+                        sources.retain(|(n, _, _)| *n != name);
+                        sources.push((name, text, Some(entry.path().to_path_buf())));
+                    }
+                    Err(e) => diags.error(entry.path(), None, format!("failed to read template: {e}")),
+                }
+            }
+        }
+        Self::from_sources(config, sources, diags)
+    }
+
+    fn from_sources(
+        config: &SiteConfig,
+        sources: Vec<(String, String, Option<PathBuf>)>,
+        diags: &Diagnostics,
+    ) -> Templates {
+        let mut layouts = HashMap::new();
+        let mut bodies = Vec::with_capacity(sources.len());
+        for (name, text, file) in sources {
+            let shown = file.clone().unwrap_or_else(|| PathBuf::from(format!("<built-in>/{name}")));
+            let (front, body) = strip_front_matter(&text, &shown, diags);
+            let parent = front.get("layout").and_then(|v| v.as_str()).filter(|l| *l != "none").map(str::to_string);
+            let layout_name = name.rsplit_once('.').map_or(name.as_str(), |(stem, _)| stem).to_string();
+            layouts.insert(
+                layout_name.clone(),
+                Layout { name: layout_name, template: name.clone(), front, parent, file: file.clone() },
+            );
+            bodies.push((name, body, shown));
+        }
+        let mut tera = Tera::default();
+        tera.autoescape_on(vec![".html", ".htm", ".xml"]);
+        // Tera's default escaper also rewrites `/` as `&#x2F;`, bloating every URL and title.
+        tera.set_escape_fn(escape_html);
+        super::filters::register(&mut tera, config);
+        let all: Vec<(String, String)> = bodies.iter().map(|(n, b, _)| (n.clone(), b.clone())).collect();
+        if let Err(err) = tera.add_raw_templates(all) {
+            // Find each broken file on its own so every one is reported with its name.
+            let mut found = false;
+            for (name, body, shown) in &bodies {
+                let mut single = Tera::default();
+                if let Err(e) = single.add_raw_template(name, body) {
+                    let text = error_chain(&e);
+                    if !text.contains("doesn't exist") && !text.contains("not found") {
+                        diags.error(shown, error_line(&text), format!("template error: {text}"));
+                        found = true;
+                    }
+                }
+            }
+            if !found {
+                diags.error(&config.templates_dir, None, format!("template error: {}", error_chain(&err)));
+            }
+        }
+        Templates { tera, layouts }
+    }
+
+    pub fn has_layout(&self, name: &str) -> bool {
+        self.layouts.contains_key(name)
+    }
+
+    /// The chain of layouts from `name` up to its outermost parent.
+    pub fn chain(&self, name: &str) -> Result<Vec<&Layout>, String> {
+        let mut chain: Vec<&Layout> = Vec::new();
+        let mut next = Some(name.to_string());
+        while let Some(n) = next {
+            let layout = self.layouts.get(&n).ok_or_else(|| match chain.last() {
+                None => format!("layout `{n}` does not exist (looked for templates/{n}.html)"),
+                Some(child) => format!("layout `{}` names parent layout `{n}`, which does not exist", child.name),
+            })?;
+            if chain.iter().any(|l| l.name == layout.name) {
+                return Err(format!("layout `{n}` includes itself through its parents"));
+            }
+            next = layout.parent.clone();
+            chain.push(layout);
+        }
+        Ok(chain)
+    }
+
+    /// Renders `content` through the layout chain. `base` holds `page` and `site`.
+    pub fn render_chain(&self, chain: &[&Layout], base: &mut Context, mut content: String) -> Result<String, String> {
+        for layout in chain {
+            base.insert("content", &content);
+            base.insert("layout", &yaml_to_json(&layout.front));
+            content = self.tera.render(&layout.template, base).map_err(|e| {
+                let file = layout
+                    .file
+                    .as_ref()
+                    .map_or_else(|| format!("built-in {}", layout.template), |f| f.display().to_string());
+                format!("in layout `{}` ({file}): {}", layout.name, error_chain(&e))
+            })?;
+        }
+        Ok(content)
+    }
+
+    /// Renders a named template (not a layout chain), e.g. `404.html` or an index page.
+    pub fn render(&self, template: &str, ctx: &Context) -> Result<String, String> {
+        self.tera.render(template, ctx).map_err(|e| format!("in template `{template}`: {}", error_chain(&e)))
+    }
+}
+
+/// Replaces a template's front matter with a Tera comment of the same number of lines, so the
+/// line numbers Tera reports still match the file.
+fn strip_front_matter(text: &str, file: &Path, diags: &Diagnostics) -> (Mapping, String) {
+    let Some(split) = frontmatter::split(text) else { return (Mapping::new(), text.to_string()) };
+    let front = frontmatter::parse_yaml(&split).unwrap_or_else(|e| {
+        diags.error(file, e.line, e.message);
+        Mapping::new()
+    });
+    let header_lines = split.body_line - 1;
+    let mut body = String::with_capacity(split.body.len() + header_lines + 4);
+    body.push_str("{#");
+    body.extend(std::iter::repeat_n('\n', header_lines));
+    body.push_str("#}");
+    body.push_str(split.body);
+    (front, body)
+}
+
+pub(crate) fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Tera puts the useful part of a message in the error's sources; join them.
+pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+/// Tera parse errors say ` --> 12:5`; take the line.
+fn error_line(text: &str) -> Option<usize> {
+    let at = text.find("--> ")?;
+    text[at + 4..].split(':').next()?.trim().parse().ok()
+}
+
+/// Front matter (YAML) as the JSON value templates see; non-string keys become strings.
+pub fn yaml_to_json(map: &Mapping) -> serde_json::Value {
+    let mut out = serde_json::Map::with_capacity(map.len());
+    for (k, v) in map {
+        let key = match k {
+            serde_yaml::Value::String(s) => s.clone(),
+            other => serde_yaml::to_string(other).unwrap_or_default().trim().to_string(),
+        };
+        out.insert(key, yaml_value_to_json(v));
+    }
+    serde_json::Value::Object(out)
+}
+
+fn yaml_value_to_json(v: &serde_yaml::Value) -> serde_json::Value {
+    use serde_yaml::Value as Y;
+    match v {
+        Y::Null => serde_json::Value::Null,
+        Y::Bool(b) => (*b).into(),
+        Y::Number(n) => serde_json::to_value(n).unwrap_or(serde_json::Value::Null),
+        Y::String(s) => s.clone().into(),
+        Y::Sequence(seq) => seq.iter().map(yaml_value_to_json).collect(),
+        Y::Mapping(m) => yaml_to_json(m),
+        Y::Tagged(t) => yaml_value_to_json(&t.value),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Overrides;
+
+    fn templates(files: &[(&str, &str)]) -> (Templates, Diagnostics) {
+        let config = SiteConfig::parse(Path::new("/nonexistent"), "baseurl = \"/kb\"", &Overrides::default()).unwrap();
+        let diags = Diagnostics::default();
+        let sources = files
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.to_string(), Some(PathBuf::from(format!("templates/{n}")))))
+            .collect();
+        (Templates::from_sources(&config, sources, &diags), diags)
+    }
+
+    fn ctx() -> Context {
+        let mut c = Context::new();
+        c.insert("page", &serde_json::json!({"title": "Q&A <1>"}));
+        c.insert("site", &serde_json::json!({"title": "S"}));
+        c
+    }
+
+    #[test]
+    fn layouts_chain_through_front_matter() {
+        let (t, d) = templates(&[
+            ("default.html", "<html>{{ content | safe }}</html>"),
+            ("page.html", "---\nlayout: default\nwide: true\n---\n<main>{{ layout.wide }}|{{ page.title }}|{{ content | safe }}</main>"),
+        ]);
+        assert!(!d.has_errors());
+        let chain = t.chain("page").unwrap();
+        assert_eq!(chain.iter().map(|l| l.name.as_str()).collect::<Vec<_>>(), ["page", "default"]);
+        let out = t.render_chain(&chain, &mut ctx(), "<p>x</p>".into()).unwrap();
+        assert_eq!(out, "<html><main>true|Q&amp;A &lt;1&gt;|<p>x</p></main></html>");
+    }
+
+    #[test]
+    fn missing_and_cyclic_layouts_are_errors() {
+        let (t, _) = templates(&[
+            ("a.html", "---\nlayout: b\n---\n"),
+            ("b.html", "---\nlayout: a\n---\n"),
+            ("c.html", "---\nlayout: gone\n---\n"),
+        ]);
+        assert!(t.chain("a").unwrap_err().contains("itself"));
+        assert!(t.chain("c").unwrap_err().contains("`gone`"));
+        assert!(t.chain("zzz").unwrap_err().contains("templates/zzz.html"));
+    }
+
+    #[test]
+    fn template_syntax_error_names_file_and_line() {
+        let (_, d) = templates(&[("ok.html", "fine"), ("bad.html", "---\nlayout: ok\n---\nline4\n{% if %}\n")]);
+        let errs = d.take_sorted();
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert_eq!(errs[0].file, Path::new("templates/bad.html"));
+        assert_eq!(errs[0].line, Some(5), "{}", errs[0].message);
+    }
+
+    #[test]
+    fn render_errors_name_the_layout() {
+        let (t, _) = templates(&[("page.html", "{{ missing.value }}")]);
+        let err = t.render_chain(&t.chain("page").unwrap(), &mut ctx(), String::new()).unwrap_err();
+        assert!(err.contains("layout `page`") && err.contains("templates/page.html"), "{err}");
+    }
+
+    #[test]
+    fn yaml_front_matter_converts_to_json() {
+        let m: Mapping = serde_yaml::from_str("a: 1\nb: [x, true]\n3: c\n").unwrap();
+        assert_eq!(yaml_to_json(&m), serde_json::json!({"a": 1, "b": ["x", true], "3": "c"}));
+    }
+}

@@ -1,0 +1,161 @@
+//! End-to-end builds of fixture sites: what a user gets in `public/`, and what they are told
+//! when something is wrong.
+
+mod common;
+
+use common::{build_site, fixture, read, write};
+
+#[test]
+fn basic_site_builds_with_jekyll_urls_layouts_and_baseurl() {
+    let (_tmp, root) = fixture("basic");
+    let report = build_site(&root).unwrap();
+    let out = root.join("public");
+
+    let article = read(&out, "kb/001/Q1001/index.html");
+    // Layout chain page → default, with baseurl on generated links.
+    assert!(article.contains("<article class=\"page\">"), "{article}");
+    assert!(article.contains("href=\"/kbarchive/assets/kbsite.css\""));
+    assert!(article.contains("<link rel=\"canonical\" href=\"https://fixture.example/kbarchive/kb/001/Q1001/\">"));
+    // Raw block: Liquid inside stays literal, markers vanish; comment removed.
+    assert!(article.contains("Template text {{ page.title }} and {% if x %} stays literal."));
+    assert!(!article.contains("{% raw %}") && !article.contains("endraw"));
+    assert!(!article.contains("This comment disappears"));
+    assert!(article.contains("<p>After the block.</p>"));
+    // Entities in titles: decoded once, escaped once, typographic like Jekyll.
+    assert!(
+        article.contains("<title>Q1001: XADM: Q&amp;A | &quot;Quotes&quot; Can’t | Fixture KB</title>"),
+        "{article}"
+    );
+    assert!(!article.contains("&amp;amp;") && !article.contains("&amp;#124;"));
+
+    // Nested layout gets its own front matter as `layout`.
+    let guide = read(&out, "docs/guide/index.html");
+    assert!(guide.contains("<div class=\"wide\" data-width=\"full\">"), "{guide}");
+    assert!(guide.contains("<article class=\"page\">"));
+    assert!(guide.contains("<pre class=\"highlight\"><code class=\"language-rust\">"));
+    assert!(out.join("assets/highlight.css").exists());
+
+    // layout: none renders bare; permalink "/" is the index.
+    assert_eq!(read(&out, "index.html"), "<p>home</p>\n");
+    // Static files, files without front matter, .nojekyll, default theme CSS.
+    assert_eq!(read(&out, "img/logo.png"), "png");
+    assert_eq!(read(&out, "notes.txt"), "plain file, no front matter\n");
+    assert!(out.join(".nojekyll").exists());
+    assert!(out.join("assets/kbsite.css").exists());
+    assert!(out.join("404.html").exists());
+    // Excluded and underscore folders are skipped.
+    for skipped in ["deploy.sh", "drafts", "_private"] {
+        assert!(!out.join(skipped).exists(), "{skipped} should be excluded");
+    }
+    // The stray Liquid in guide.md is kept as text and reported with its line.
+    assert!(guide.contains("[the article]({{ "), "kept as text, not evaluated: {guide}");
+    let warning = report.warnings.iter().find(|w| w.file.ends_with("docs/guide.md")).expect("a warning for guide.md");
+    assert_eq!(warning.line, Some(7));
+    assert_eq!(report.pages, 3);
+    // Dependencies are recorded per output.
+    let rec = report.outputs.iter().find(|o| o.output == "docs/guide/index.html").unwrap();
+    assert_eq!(rec.source.as_deref(), Some("docs/guide.md"));
+    assert_eq!(rec.templates, ["wide.html", "page.html", "default.html"]);
+}
+
+#[test]
+fn baseurl_override_changes_every_link() {
+    let (_tmp, root) = fixture("basic");
+    let config = kbsite::config::SiteConfig::load(
+        &root,
+        &kbsite::config::Overrides { baseurl: Some("/other".into()), ..Default::default() },
+    )
+    .unwrap();
+    kbsite::build::build(&config, &Default::default()).unwrap();
+    let article = read(&root.join("public"), "kb/001/Q1001/index.html");
+    assert!(article.contains("href=\"/other/assets/kbsite.css\""));
+    assert!(!article.contains("/kbarchive/"));
+}
+
+/// Builds, expecting failure; returns the error text and checks the old output survived.
+fn failing_build(edit: impl FnOnce(&std::path::Path)) -> String {
+    let (_tmp, root) = fixture("basic");
+    build_site(&root).unwrap();
+    let before = read(&root.join("public"), "kb/001/Q1001/index.html");
+    edit(&root);
+    let err = format!("{:#}", build_site(&root).unwrap_err());
+    assert_eq!(
+        read(&root.join("public"), "kb/001/Q1001/index.html"),
+        before,
+        "a failed build must leave the previous site intact"
+    );
+    assert!(!root.join("public.kbsite-new").exists(), "no staging folder left behind");
+    err
+}
+
+#[test]
+fn bad_yaml_names_file_and_line() {
+    let err = failing_build(|root| write(root, "content/bad.md", "---\ntitle: ok\nlayout: [unclosed\n---\nbody\n"));
+    assert!(err.contains("bad.md:"), "{err}");
+    let line: usize = err.split("bad.md:").nth(1).unwrap().split(':').next().unwrap().parse().unwrap();
+    assert!((3..=4).contains(&line), "{err}");
+    assert!(err.contains("invalid YAML front matter"), "{err}");
+}
+
+#[test]
+fn duplicate_permalink_names_both_files_and_writes_nothing() {
+    let err = failing_build(|root| {
+        write(root, "content/a.md", "---\npermalink: /kb/001/Q1001/\n---\nx\n");
+    });
+    assert!(
+        err.contains("`a.md`") && err.contains("`kb/001/Q1001/README.md`") && err.contains("/kb/001/Q1001/"),
+        "{err}"
+    );
+}
+
+#[test]
+fn escaping_permalink_is_an_error() {
+    let err = failing_build(|root| write(root, "content/evil.md", "---\npermalink: /../../outside/\n---\nx\n"));
+    assert!(err.contains("evil.md") && err.contains("escapes the output folder"), "{err}");
+}
+
+#[test]
+fn template_error_names_the_template_and_all_errors_are_collected() {
+    let err = failing_build(|root| {
+        write(root, "templates/wide.html", "---\nlayout: page\n---\n{% if %}\n");
+        write(root, "content/bad.md", "---\n: : :\n---\n");
+        write(root, "content/missing-layout.md", "---\nlayout: nosuch\n---\n");
+    });
+    assert!(err.contains("templates/wide.html:4"), "{err}");
+    assert!(err.contains("bad.md"), "{err}");
+    assert!(err.contains("missing-layout.md") && err.contains("layout `nosuch` does not exist"), "{err}");
+    assert!(err.starts_with("build failed with 3 errors"), "{err}");
+}
+
+#[test]
+fn render_error_fails_the_build_naming_the_page() {
+    let err = failing_build(|root| write(root, "templates/wide.html", "{{ page.nosuch.field }}"));
+    assert!(err.contains("docs/guide.md") && err.contains("layout `wide`"), "{err}");
+}
+
+#[test]
+fn jekyll_repo_builds_in_place_with_source_dot() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    write(root, "site.toml", "source = \".\"\noutput = \"_site\"\nexclude = [\"scripts\"]\n");
+    write(root, "README.md", "---\nlayout: page\ntitle: Home\npermalink: /\n---\n# Home\n");
+    write(root, "id/README.md", "## KB Articles by Product\n\n- [x](../kb/)\n");
+    write(root, "_layouts/page.html", "liquid layout, ignored");
+    write(root, "_config.yml", "title: x\n");
+    write(root, "scripts/x.md", "---\n---\n");
+    write(root, ".git/config", "x");
+    build_site(root).unwrap();
+    let out = root.join("_site");
+    assert!(out.join("index.html").exists());
+    // GitHub Pages: Markdown without front matter is a page, titled by its first heading.
+    assert!(
+        read(&out, "id/index.html").contains("<title>KB Articles by Product | </title>")
+            || read(&out, "id/index.html").contains("<title>KB Articles by Product")
+    );
+    for skipped in ["_layouts", "_config.yml", "scripts", ".git", "site.toml", "_site"] {
+        assert!(!out.join(skipped).exists(), "{skipped}");
+    }
+    // A rebuild must not read its own output as a source.
+    build_site(root).unwrap();
+    assert!(!out.join("_site").exists());
+}

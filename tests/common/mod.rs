@@ -1,0 +1,42 @@
+//! Shared harness: copy a fixture site into a temporary folder, build it, read the output.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use kbsite::build::{build, BuildOptions, BuildReport};
+use kbsite::config::{Overrides, SiteConfig};
+
+pub fn fixture(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
+    copy_dir(&src, tmp.path());
+    let root = tmp.path().to_path_buf();
+    (tmp, root)
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+pub fn build_site(root: &Path) -> anyhow::Result<BuildReport> {
+    let config = SiteConfig::load(root, &Overrides::default())?;
+    build(&config, &BuildOptions { quiet: true, ..Default::default() })
+}
+
+pub fn read(root: &Path, rel: &str) -> String {
+    std::fs::read_to_string(root.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+pub fn write(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}

@@ -2,6 +2,8 @@
 //! layouts, and the checks that must pass before anything is written (two pages on one URL, a
 //! permalink escaping the output folder).
 
+pub mod kb;
+pub mod mentions;
 pub mod permalink;
 
 use std::collections::{HashMap, HashSet};

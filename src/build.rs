@@ -9,10 +9,13 @@ use anyhow::Result;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
-use crate::analyze::{self, Asset, Page};
+use crate::analyze::kb_index::{KbSite, PageKb};
+use crate::analyze::{self, kb, mentions, Asset, Page};
 use crate::config::SiteConfig;
 use crate::diagnostics::{BuildFailed, Diagnostic, Diagnostics, Severity};
 use crate::load;
+use crate::render::kb::{GeneratedPage, KbRender};
+use crate::render::markdown::TextLinker;
 use crate::render::templates::Templates;
 use crate::render::{highlight, Renderer};
 use crate::theme;
@@ -34,17 +37,31 @@ pub struct OutputRecord {
     pub source: Option<String>,
     /// Layout templates it went through.
     pub templates: Vec<String>,
+    /// Source files of the pages it shows (an index lists them; an article shows who cites it).
+    pub lists: Vec<String>,
+}
+
+impl OutputRecord {
+    fn file(output: &str, source: Option<&str>) -> Self {
+        OutputRecord { output: output.into(), source: source.map(str::to_string), templates: Vec::new(), lists: Vec::new() }
+    }
 }
 
 #[derive(Debug, Default)]
 pub struct BuildReport {
     pub pages: usize,
+    /// Pages that are KB articles.
+    pub articles: usize,
+    /// Generated index pages (products, keywords, technology, years, home).
+    pub index_pages: usize,
     pub assets: usize,
     pub files_written: u64,
     pub bytes_written: u64,
     pub stages: Vec<(&'static str, Duration)>,
     pub warnings: Vec<Diagnostic>,
     pub outputs: Vec<OutputRecord>,
+    /// Mentions of articles not in the site: (source file, article number).
+    pub unresolved_mentions: Vec<(String, u32)>,
     pub output_dir: PathBuf,
 }
 
@@ -71,6 +88,22 @@ impl Laps {
     }
 }
 
+/// What loading keeps of each page besides its front matter.
+type PageExtra = Option<PageKb>;
+
+/// Parses the KB header and mentions while the body is in memory; problems become warnings.
+fn analyze_body(page: &load::LoadedPage, body: &str, diags: &Diagnostics) -> PageExtra {
+    let parsed = kb::parse_article(body);
+    for problem in &parsed.problems {
+        diags.warning(&page.file.abs, Some(page.body_line + problem.line - 1), format!("KB header: {}", problem.message));
+    }
+    let article = parsed.article?;
+    let mut mentions: Vec<u32> = mentions::mentions(body).map(|m| m.number).collect();
+    mentions.sort_unstable();
+    mentions.dedup();
+    Some(PageKb { article, mentions })
+}
+
 /// Builds the site into `config.output`.
 pub fn build(config: &SiteConfig, opts: &BuildOptions) -> Result<BuildReport> {
     let diags = Diagnostics::default();
@@ -82,23 +115,33 @@ pub fn build(config: &SiteConfig, opts: &BuildOptions) -> Result<BuildReport> {
 
     // Load.
     let inventory = load::walk(config, &diags);
-    let (loaded, plain) = load::read_pages(config, inventory.page_candidates, &diags, |_, _| ());
+    let (loaded, plain) =
+        load::read_pages(config, inventory.page_candidates, &diags, |page, body| analyze_body(page, body, &diags));
     let mut asset_files = inventory.assets;
     asset_files.extend(plain);
     laps.lap("load");
 
     // Analyze.
     let templates = Templates::load(config, &diags);
-    let pages = analyze::place_pages(
-        config,
-        loaded.into_iter().map(|(p, ())| p).collect(),
-        |l| templates.has_layout(l),
-        &diags,
-    );
+    let placed = analyze::place_pages(config, loaded, |l| templates.has_layout(l), &diags);
+    let (pages, page_kb): (Vec<Page>, Vec<PageExtra>) = placed.into_iter().unzip();
+    let kb_site = KbSite::build(page_kb);
+    for &(kept, ignored) in &kb_site.duplicate_numbers {
+        diags.warning(
+            &pages[ignored].loaded.file.abs,
+            None,
+            format!("article number also used by `{}`; mentions link to that one", pages[kept].rel()),
+        );
+    }
+    let kb_render = KbRender::new(config, &kb_site, &pages);
+    let home_taken = pages.iter().any(|p| p.url == "/");
+    let index_pages = kb_render.generated_pages(home_taken);
     let mut assets: Vec<Asset> = asset_files.into_iter().map(|f| Asset { output: f.rel.clone(), file: f }).collect();
     assets.extend(theme::static_assets(config, &diags));
     let generated = theme::generated_files(config, &pages, &assets);
-    analyze::check_unique_outputs(&pages, &assets, &diags);
+    let generated_names: Vec<(&str, &str)> =
+        index_pages.iter().map(|g| (g.output.as_str(), "a generated index page")).collect();
+    analyze::check_unique_outputs(&pages, &assets, &generated_names, &diags);
     for page in &pages {
         if let Some(layout) = &page.layout {
             if let Err(msg) = templates.chain(layout) {
@@ -113,7 +156,8 @@ pub fn build(config: &SiteConfig, opts: &BuildOptions) -> Result<BuildReport> {
     let mut renderer = Renderer::new(config, &templates);
     renderer.inject = opts.inject.clone();
     let stage = Stage::create(&config.output)?;
-    let result = render_and_write(config, &pages, &assets, &generated, &renderer, &stage, &diags, opts);
+    let site = SiteParts { pages: &pages, assets: &assets, generated: &generated, index_pages: &index_pages, kb: &kb_render };
+    let result = render_and_write(config, &site, &renderer, &stage, &diags, opts);
     laps.lap("render+write");
     let (records, files, bytes) = match result {
         Ok(r) if !diags.has_errors() => r,
@@ -129,73 +173,101 @@ pub fn build(config: &SiteConfig, opts: &BuildOptions) -> Result<BuildReport> {
     stage.commit()?;
     laps.lap("swap");
 
+    let unresolved =
+        kb_site.unresolved.iter().map(|&(page, number)| (pages[page].rel().to_string(), number)).collect();
     Ok(BuildReport {
         pages: pages.len(),
+        articles: kb_site.article_count(),
+        index_pages: index_pages.len(),
         assets: assets.len(),
         files_written: files,
         bytes_written: bytes,
         stages: laps.stages,
         warnings: diags.take_sorted(),
         outputs: records,
+        unresolved_mentions: unresolved,
         output_dir: config.output.clone(),
     })
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Everything the render stage reads.
+struct SiteParts<'a> {
+    pages: &'a [Page],
+    assets: &'a [Asset],
+    generated: &'a [(String, Vec<u8>)],
+    index_pages: &'a [GeneratedPage],
+    kb: &'a KbRender<'a>,
+}
+
 fn render_and_write(
     config: &SiteConfig,
-    pages: &[Page],
-    assets: &[Asset],
-    generated: &[(String, Vec<u8>)],
+    site: &SiteParts<'_>,
     renderer: &Renderer<'_>,
     stage: &Stage,
     diags: &Diagnostics,
     opts: &BuildOptions,
 ) -> Result<(Vec<OutputRecord>, u64, u64)> {
+    let SiteParts { pages, assets, generated, index_pages, kb } = *site;
     let all_outputs = pages
         .iter()
         .map(|p| p.output.as_str())
         .chain(assets.iter().map(|a| a.output.as_str()))
         .chain(generated.iter().map(|(o, _)| o.as_str()))
+        .chain(index_pages.iter().map(|g| g.output.as_str()))
         .chain(std::iter::once(theme::HIGHLIGHT_CSS));
     stage.create_dirs(all_outputs)?;
 
     let bytes = AtomicU64::new(0);
     let highlighted = AtomicBool::new(false);
-    let progress = Progress::new(pages.len() as u64, opts.quiet);
+    let progress = Progress::new((pages.len() + index_pages.len()) as u64, opts.quiet);
     let mut records: Vec<OutputRecord> = pages
         .par_iter()
-        .filter_map(|page| {
+        .enumerate()
+        .filter_map(|(id, page)| {
             progress.tick();
-            let body = match load::reread_body(&page.loaded) {
-                Ok(b) => b,
-                Err(msg) => {
-                    diags.error(&page.loaded.file.abs, None, msg);
-                    return None;
-                }
-            };
-            let rendered = match renderer.render_page(page, &body, None, None) {
-                Ok(r) => r,
-                Err(msg) => {
-                    diags.error(&page.loaded.file.abs, None, msg);
-                    return None;
-                }
-            };
+            let fail = |msg: String| diags.error(&page.loaded.file.abs, None, msg);
+            let body = load::reread_body(&page.loaded).map_err(fail).ok()?;
+            let linker = kb.linker(id);
+            let linker: Option<&dyn TextLinker> = if config.kb.cross_links { Some(&linker) } else { None };
+            let extra = kb.page_kb(id).map(|k| serde_json::json!({ "kb": k }));
+            let rendered = renderer.render_page(page, &body, linker, extra).map_err(fail).ok()?;
             if rendered.highlighted {
                 highlighted.store(true, Ordering::Relaxed);
             }
-            if let Err(e) = stage.write(&page.output, rendered.html.as_bytes()) {
-                diags.error(&page.loaded.file.abs, None, format!("{e:#}"));
-                return None;
-            }
+            stage.write(&page.output, rendered.html.as_bytes()).map_err(|e| fail(format!("{e:#}"))).ok()?;
             bytes.fetch_add(rendered.html.len() as u64, Ordering::Relaxed);
+            // An article also shows who cites it and its neighbours.
+            let mut lists: Vec<String> = kb.kb.cited_by[id].iter().map(|&p| pages[p].rel().to_string()).collect();
+            let (prev, next) = kb.kb.neighbours[id];
+            lists.extend(prev.into_iter().chain(next).map(|p| pages[p].rel().to_string()));
             Some(OutputRecord {
                 output: page.output.clone(),
                 source: Some(page.rel().to_string()),
                 templates: rendered.layouts,
+                lists,
             })
         })
         .collect();
+
+    let index_records: Vec<OutputRecord> = index_pages
+        .par_iter()
+        .filter_map(|g| {
+            progress.tick();
+            let html = renderer
+                .render_template(g.template, g.page.clone())
+                .map_err(|msg| diags.error(&config.templates_dir.join(g.template), None, msg))
+                .ok()?;
+            stage.write(&g.output, html.as_bytes()).map_err(|e| diags.error(&config.output, None, format!("{e:#}"))).ok()?;
+            bytes.fetch_add(html.len() as u64, Ordering::Relaxed);
+            Some(OutputRecord {
+                output: g.output.clone(),
+                source: None,
+                templates: vec![g.template.to_string()],
+                lists: g.lists.iter().map(|&p| pages[p].rel().to_string()).collect(),
+            })
+        })
+        .collect();
+    records.extend(index_records);
     progress.finish();
 
     let asset_records: Vec<OutputRecord> = assets
@@ -203,11 +275,7 @@ fn render_and_write(
         .filter_map(|asset| match stage.copy(&asset.file.abs, &asset.output) {
             Ok(n) => {
                 bytes.fetch_add(n, Ordering::Relaxed);
-                Some(OutputRecord {
-                    output: asset.output.clone(),
-                    source: Some(asset.file.rel.clone()),
-                    templates: Vec::new(),
-                })
+                Some(OutputRecord::file(&asset.output, Some(&asset.file.rel)))
             }
             Err(e) => {
                 diags.error(&asset.file.abs, None, format!("{e:#}"));
@@ -220,23 +288,26 @@ fn render_and_write(
     for (output, content) in generated {
         stage.write(output, content)?;
         bytes.fetch_add(content.len() as u64, Ordering::Relaxed);
-        records.push(OutputRecord { output: output.clone(), source: None, templates: Vec::new() });
+        records.push(OutputRecord::file(output, None));
     }
-    match renderer.render_template("404.html", serde_json::json!({"title": "Page not found", "url": "/404.html"}), &[])
-    {
-        Ok(html) if !pages.iter().any(|p| p.output == "404.html") && !assets.iter().any(|a| a.output == "404.html") => {
-            stage.write("404.html", html.as_bytes())?;
-            bytes.fetch_add(html.len() as u64, Ordering::Relaxed);
-            records.push(OutputRecord { output: "404.html".into(), source: None, templates: vec!["404.html".into()] });
+    let not_found_taken = pages.iter().any(|p| p.output == "404.html") || assets.iter().any(|a| a.output == "404.html");
+    if !not_found_taken {
+        match renderer.render_template("404.html", serde_json::json!({"title": "Page not found", "url": "/404.html"})) {
+            Ok(html) => {
+                stage.write("404.html", html.as_bytes())?;
+                bytes.fetch_add(html.len() as u64, Ordering::Relaxed);
+                let mut rec = OutputRecord::file("404.html", None);
+                rec.templates = vec!["404.html".into()];
+                records.push(rec);
+            }
+            Err(msg) => diags.error(&config.templates_dir.join("404.html"), None, msg),
         }
-        Ok(_) => {}
-        Err(msg) => diags.error(&config.templates_dir.join("404.html"), None, msg),
     }
     if highlighted.load(Ordering::Relaxed) {
         let css = highlight::stylesheet();
         stage.write(theme::HIGHLIGHT_CSS, css.as_bytes())?;
         bytes.fetch_add(css.len() as u64, Ordering::Relaxed);
-        records.push(OutputRecord { output: theme::HIGHLIGHT_CSS.into(), source: None, templates: Vec::new() });
+        records.push(OutputRecord::file(theme::HIGHLIGHT_CSS, None));
     }
     records.sort_by(|a, b| a.output.cmp(&b.output));
     let files = records.len() as u64;

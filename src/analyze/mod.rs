@@ -3,6 +3,7 @@
 //! permalink escaping the output folder).
 
 pub mod kb;
+pub mod kb_index;
 pub mod mentions;
 pub mod permalink;
 
@@ -49,14 +50,15 @@ pub struct Asset {
 
 /// Places every page and asset, reporting problems to `diags`. Pages that cannot be placed are
 /// dropped (their error is reported); the build fails later if any error was reported.
-pub fn place_pages(
+pub fn place_pages<T>(
     config: &SiteConfig,
-    loaded: Vec<LoadedPage>,
+    loaded: Vec<(LoadedPage, T)>,
     has_layout: impl Fn(&str) -> bool,
     diags: &Diagnostics,
-) -> Vec<Page> {
+) -> Vec<(Page, T)> {
     let dirs_with_index: HashSet<&str> = loaded
         .iter()
+        .map(|(p, _)| p)
         .filter(|p| {
             let name = p.file.rel.rsplit('/').next().unwrap_or("");
             name.starts_with("index.")
@@ -65,7 +67,7 @@ pub fn place_pages(
         .collect();
     let mut pages = Vec::with_capacity(loaded.len());
     let dirs_with_index: HashSet<String> = dirs_with_index.into_iter().map(str::to_string).collect();
-    for page in loaded {
+    for (page, extra) in loaded {
         let front = &page.front;
         let str_of = |k: &str| front.get(k).and_then(Value::as_str);
         let date = str_of("date").and_then(crate::render::filters::parse_date).map(|d| d.date_naive());
@@ -104,7 +106,7 @@ pub fn place_pages(
         };
         // Displayed as Jekyll shows titles: typographic punctuation, entities decoded once.
         let title = title_raw.map(display_title).unwrap_or_default();
-        pages.push(Page {
+        let page = Page {
             title,
             url: placement.url,
             output: placement.output,
@@ -112,7 +114,8 @@ pub fn place_pages(
             date,
             is_markdown,
             loaded: page,
-        });
+        };
+        pages.push((page, extra));
     }
     pages
 }
@@ -144,22 +147,29 @@ pub fn decode_entities(s: &str) -> String {
 }
 
 /// Two outputs on one URL is an error naming both sources; so is a page whose output file
-/// collides with a copied asset.
-pub fn check_unique_outputs(pages: &[Page], assets: &[Asset], diags: &Diagnostics) {
-    let mut seen: HashMap<&str, &SourceFile> = HashMap::with_capacity(pages.len() + assets.len());
+/// collides with a copied asset or a generated page (`generated`: output and what makes it).
+pub fn check_unique_outputs(pages: &[Page], assets: &[Asset], generated: &[(&str, &str)], diags: &Diagnostics) {
+    let mut seen: HashMap<&str, Option<&SourceFile>> = HashMap::with_capacity(pages.len() + assets.len());
     let outputs = pages
         .iter()
-        .map(|p| (p.output.as_str(), &p.loaded.file))
-        .chain(assets.iter().map(|a| (a.output.as_str(), &a.file)));
+        .map(|p| (p.output.as_str(), Some(&p.loaded.file)))
+        .chain(assets.iter().map(|a| (a.output.as_str(), Some(&a.file))))
+        .chain(generated.iter().map(|(o, _)| (*o, None)));
+    let describe = |file: Option<&SourceFile>, output: &str| match file {
+        Some(f) => format!("`{}`", f.rel),
+        None => generated.iter().find(|(o, _)| *o == output).map_or_else(String::new, |(_, what)| what.to_string()),
+    };
     for (output, file) in outputs {
         if let Some(first) = seen.insert(output, file) {
             let url = output.strip_suffix("index.html").unwrap_or(output);
+            let blame = file.or(first).map(|f| f.abs.clone()).unwrap_or_default();
             diags.error(
-                &file.abs,
+                &blame,
                 None,
                 format!(
-                    "`{}` and `{}` both produce /{url} (output file {output}); give one of them another permalink",
-                    first.rel, file.rel
+                    "{} and {} both produce /{url} (output file {output}); give one of them another permalink",
+                    describe(first, output),
+                    describe(file, output)
                 ),
             );
         }
@@ -172,12 +182,17 @@ mod tests {
     use crate::config::Overrides;
     use std::path::{Path, PathBuf};
 
-    fn loaded(rel: &str, yaml: &str) -> LoadedPage {
-        LoadedPage {
+    fn loaded(rel: &str, yaml: &str) -> (LoadedPage, ()) {
+        let page = LoadedPage {
             file: SourceFile { rel: rel.into(), abs: PathBuf::from("/s").join(rel) },
             front: serde_yaml::from_str(yaml).unwrap(),
             body_line: 1,
-        }
+        };
+        (page, ())
+    }
+
+    fn place(loaded: Vec<(LoadedPage, ())>, has_layout: impl Fn(&str) -> bool, diags: &Diagnostics) -> Vec<Page> {
+        place_pages(&config(), loaded, has_layout, diags).into_iter().map(|(p, ())| p).collect()
     }
 
     fn config() -> SiteConfig {
@@ -194,9 +209,7 @@ mod tests {
     #[test]
     fn pages_get_urls_layouts_and_titles() {
         let diags = Diagnostics::default();
-        let pages = place_pages(
-            &config(),
-            vec![
+        let pages = place(vec![
                 loaded(
                     "kb/151/Q151228/README.md",
                     "layout: page\ntitle: \"Q151228: A &amp; B's\"\npermalink: /kb/151/Q151228/",
@@ -219,7 +232,7 @@ mod tests {
     #[test]
     fn escaping_permalink_is_an_error_naming_the_file() {
         let diags = Diagnostics::default();
-        let pages = place_pages(&config(), vec![loaded("evil.md", "permalink: /../../etc/passwd")], |_| true, &diags);
+        let pages = place(vec![loaded("evil.md", "permalink: /../../etc/passwd")], |_| true, &diags);
         assert!(pages.is_empty());
         let errs = diags.take_sorted();
         assert_eq!(errs[0].file, Path::new("/s/evil.md"));
@@ -229,13 +242,11 @@ mod tests {
     #[test]
     fn duplicate_urls_name_both_files() {
         let diags = Diagnostics::default();
-        let pages = place_pages(
-            &config(),
-            vec![loaded("a.md", "permalink: /same/"), loaded("b/index.md", "permalink: /same/")],
+        let pages = place(vec![loaded("a.md", "permalink: /same/"), loaded("b/index.md", "permalink: /same/")],
             |_| true,
             &diags,
         );
-        check_unique_outputs(&pages, &[], &diags);
+        check_unique_outputs(&pages, &[], &[], &diags);
         let errs = diags.take_sorted();
         assert_eq!(errs.len(), 1);
         assert!(

@@ -2,6 +2,7 @@
 
 pub mod filters;
 pub mod highlight;
+pub mod kb;
 pub mod markdown;
 pub mod templates;
 
@@ -86,14 +87,14 @@ impl<'a> Renderer<'a> {
         Ok(RenderedPage { html, highlighted, layouts })
     }
 
-    /// Renders a standalone template (404 page, generated index pages) with `page` values.
-    pub fn render_template(&self, template: &str, page: Json, vars: &[(&str, Json)]) -> Result<String, String> {
+    /// Renders a generated page (404, index pages) through the layout chain of `template`
+    /// (`kb_term.html` → its front matter `layout: default` → …), with `page` values.
+    pub fn render_template(&self, template: &str, page: Json) -> Result<String, String> {
         let mut ctx = self.base.clone();
         ctx.insert("page", &page);
-        for (k, v) in vars {
-            ctx.insert(*k, v);
-        }
-        let mut html = self.templates.render(template, &ctx)?;
+        let name = template.rsplit_once('.').map_or(template, |(stem, _)| stem);
+        let chain = self.templates.chain(name)?;
+        let mut html = self.templates.render_chain(&chain, &mut ctx, String::new())?;
         if let Some(script) = &self.inject {
             inject_before_body_end(&mut html, script);
         }

@@ -18,6 +18,9 @@ pub const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
     ("default.html", include_str!("../../templates/default.html")),
     ("page.html", include_str!("../../templates/page.html")),
     ("404.html", include_str!("../../templates/404.html")),
+    ("kb_term.html", include_str!("../../templates/kb_term.html")),
+    ("kb_overview.html", include_str!("../../templates/kb_overview.html")),
+    ("kb_home.html", include_str!("../../templates/kb_home.html")),
 ];
 
 /// One layout: its template name and the front matter it declared.

@@ -1,0 +1,290 @@
+//! KB features at render time: linking `Q123456` mentions, the `page.kb` object of an article,
+//! and the generated index pages (products, keywords, technology, years, home).
+
+use serde_json::{json, Value as Json};
+
+use super::markdown::{escape_into, TextLinker};
+use crate::analyze::kb_index::{KbSite, Term, TermKind};
+use crate::analyze::mentions::for_each_mention;
+use crate::analyze::{Page, PageId};
+use crate::config::SiteConfig;
+
+/// Links mentions of articles that exist in the site, leaving every displayed character as is.
+pub struct MentionLinker<'a> {
+    pub kb: &'a KbSite,
+    /// Per page: its URL with baseurl.
+    pub urls: &'a [String],
+    pub this: Option<PageId>,
+}
+
+impl TextLinker for MentionLinker<'_> {
+    fn write_text(&self, text: &str, out: &mut String) {
+        let mut last = 0;
+        for_each_mention(text, |m| {
+            let Some(&target) = self.kb.by_number.get(&m.number) else { return };
+            if Some(target) == self.this {
+                return;
+            }
+            escape_into(&text[last..m.start], out);
+            out.push_str("<a class=\"kb-ref\" href=\"");
+            escape_into(&self.urls[target], out);
+            out.push_str("\">");
+            out.push_str(&text[m.start..m.end]);
+            out.push_str("</a>");
+            last = m.end;
+        });
+        escape_into(&text[last..], out);
+    }
+}
+
+/// Everything the KB templates need to know about pages, computed once per build.
+pub struct KbRender<'a> {
+    pub config: &'a SiteConfig,
+    pub kb: &'a KbSite,
+    pub pages: &'a [Page],
+    /// Per page: URL with baseurl.
+    pub urls: Vec<String>,
+}
+
+fn term_link(config: &SiteConfig, kind: TermKind, name: &str) -> Json {
+    let slug = crate::analyze::kb_index::term_slug(name);
+    json!({ "name": name, "url": config.relative_url(&format!("/{}/{}/", kind.folder(), slug)) })
+}
+
+impl<'a> KbRender<'a> {
+    pub fn new(config: &'a SiteConfig, kb: &'a KbSite, pages: &'a [Page]) -> Self {
+        let urls = pages.iter().map(|p| config.relative_url(&p.url)).collect();
+        KbRender { config, kb, pages, urls }
+    }
+
+    pub fn linker(&self, this: PageId) -> MentionLinker<'_> {
+        MentionLinker { kb: self.kb, urls: &self.urls, this: Some(this) }
+    }
+
+    /// A short reference to an article page: id, title, url, date.
+    pub fn summary(&self, id: PageId) -> Json {
+        let page = &self.pages[id];
+        let art = self.kb.article(id);
+        json!({
+            "id": art.map(|a| a.id.as_str()).unwrap_or(""),
+            "title": page.title,
+            "url": self.urls[id],
+            "date": art.and_then(|a| a.last_modified).map(|d| d.format("%Y-%m-%d").to_string()),
+        })
+    }
+
+    /// `page.kb` for an article page, or `None` when the page is not an article.
+    pub fn page_kb(&self, id: PageId) -> Option<Json> {
+        let art = self.kb.article(id)?;
+        let c = self.config;
+        let (prev, next) = self.kb.neighbours[id];
+        Some(json!({
+            "id": art.id,
+            "number": art.number,
+            "product": art.product,
+            "product_url": (!art.product.is_empty()).then(|| term_link(c, TermKind::Products, &art.product)["url"].clone()),
+            "versions": art.versions,
+            "operating_systems": art.operating_systems,
+            "keywords": art.keywords.iter().map(|k| term_link(c, TermKind::Keywords, k)).collect::<Vec<_>>(),
+            "technology": art.technology.iter().map(|t| term_link(c, TermKind::Technology, t)).collect::<Vec<_>>(),
+            "last_modified": art.last_modified.map(|d| d.format("%Y-%m-%d").to_string()),
+            "last_modified_raw": art.last_modified_raw,
+            "year": art.last_modified.map(|d| term_link(c, TermKind::Years, &chrono::Datelike::year(&d).to_string())),
+            "footer": art.footer,
+            "prev": prev.map(|p| self.summary(p)),
+            "next": next.map(|p| self.summary(p)),
+            "cited_by": self.kb.cited_by[id].iter().map(|&p| self.summary(p)).collect::<Vec<_>>(),
+            "cites": self.kb.cites[id].iter().map(|&p| self.summary(p)).collect::<Vec<_>>(),
+        }))
+    }
+}
+
+/// One generated page: where it goes, what template renders it with which `page` value, and
+/// which pages it lists (what it depends on).
+pub struct GeneratedPage {
+    pub url: String,
+    pub output: String,
+    pub template: &'static str,
+    pub page: Json,
+    pub lists: Vec<PageId>,
+}
+
+/// `/products/<slug>/`, `…/page/2/`: the URL of page `n` (1-based) of a term.
+pub fn term_page_url(term: &Term, n: usize) -> String {
+    if n <= 1 {
+        term.url()
+    } else {
+        format!("{}page/{n}/", term.url())
+    }
+}
+
+fn output_of(url: &str) -> String {
+    format!("{}index.html", url.trim_start_matches('/'))
+}
+
+impl KbRender<'_> {
+    /// Every index page of the archive: term pages (paginated), overviews, and the home page
+    /// when the site has no page of its own at `/`.
+    pub fn generated_pages(&self, home_taken: bool) -> Vec<GeneratedPage> {
+        let mut out = Vec::new();
+        let size = self.config.kb.page_size;
+        for kind in TermKind::ALL {
+            let terms = self.kb.terms(kind);
+            for term in terms {
+                let chunks: Vec<&[PageId]> = term.pages.chunks(size).collect();
+                let total_pages = chunks.len();
+                for (i, chunk) in chunks.iter().enumerate() {
+                    let n = i + 1;
+                    let url = term_page_url(term, n);
+                    let page = json!({
+                        "title": format!("{}: {}", kind_singular(kind), term.name),
+                        "url": url,
+                        "kb_index": {
+                            "kind": kind.folder(),
+                            "kind_title": kind.title(),
+                            "kind_url": self.config.relative_url(&format!("/{}/", kind.folder())),
+                            "name": term.name,
+                            "total": term.pages.len(),
+                            "page": n,
+                            "pages": total_pages,
+                            "prev_url": (n > 1).then(|| self.config.relative_url(&term_page_url(term, n - 1))),
+                            "next_url": (n < total_pages).then(|| self.config.relative_url(&term_page_url(term, n + 1))),
+                            "first": i * size + 1,
+                            "articles": chunk.iter().map(|&p| self.summary(p)).collect::<Vec<_>>(),
+                            "chart": (kind == TermKind::Products && n == 1).then(|| self.year_chart(&term.pages)),
+                        }
+                    });
+                    out.push(GeneratedPage { output: output_of(&url), url, template: "kb_term.html", page, lists: chunk.to_vec() });
+                }
+            }
+            let url = format!("/{}/", kind.folder());
+            let entries: Vec<Json> = terms
+                .iter()
+                .map(|t| json!({"name": t.name, "url": self.config.relative_url(&t.url()), "count": t.pages.len(), "letter": initial(&t.name)}))
+                .collect();
+            let page = json!({
+                "title": kind.title(),
+                "url": url,
+                "kb_overview": { "kind": kind.folder(), "kind_title": kind.title(), "terms": entries },
+            });
+            out.push(GeneratedPage { output: output_of(&url), url, template: "kb_overview.html", page, lists: Vec::new() });
+        }
+        if !home_taken {
+            out.push(self.home_page());
+        }
+        out
+    }
+
+    fn home_page(&self) -> GeneratedPage {
+        let mut recent: Vec<PageId> = (0..self.pages.len()).filter(|&i| self.kb.article(i).is_some()).collect();
+        recent.sort_by(|&a, &b| {
+            let (x, y) = (self.kb.article(a).unwrap(), self.kb.article(b).unwrap());
+            y.last_modified.cmp(&x.last_modified).then(x.number.cmp(&y.number))
+        });
+        recent.truncate(20);
+        let products: Vec<Json> = self
+            .kb
+            .terms(TermKind::Products)
+            .iter()
+            .map(|t| json!({"name": t.name, "url": self.config.relative_url(&t.url()), "count": t.pages.len()}))
+            .collect();
+        let counts: Vec<Json> = TermKind::ALL
+            .iter()
+            .map(|&k| json!({"title": k.title(), "url": self.config.relative_url(&format!("/{}/", k.folder())), "count": self.kb.terms(k).len()}))
+            .collect();
+        let page = json!({
+            "title": self.config.title,
+            "url": "/",
+            "kb_home": {
+                "articles": self.kb.article_count(),
+                "products": products,
+                "indexes": counts,
+                "recent": recent.iter().map(|&p| self.summary(p)).collect::<Vec<_>>(),
+            }
+        });
+        GeneratedPage { url: "/".into(), output: "index.html".into(), template: "kb_home.html", page, lists: recent }
+    }
+
+    /// A small bar chart of articles per year, as inline SVG (no JavaScript).
+    pub fn year_chart(&self, pages: &[PageId]) -> String {
+        use std::collections::BTreeMap;
+        let mut per_year: BTreeMap<i32, usize> = BTreeMap::new();
+        for &p in pages {
+            if let Some(d) = self.kb.article(p).and_then(|a| a.last_modified) {
+                *per_year.entry(chrono::Datelike::year(&d)).or_default() += 1;
+            }
+        }
+        let (Some(&first), Some(&last)) = (per_year.keys().next(), per_year.keys().next_back()) else { return String::new() };
+        let max = per_year.values().copied().max().unwrap_or(1).max(1);
+        let years = (last - first + 1) as usize;
+        let (bar, gap, height) = (22usize, 4usize, 80usize);
+        let width = years * (bar + gap);
+        let mut svg = format!(
+            "<svg class=\"kb-chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width} {}\" width=\"{width}\" height=\"{}\" role=\"img\" aria-label=\"Articles per year\">",
+            height + 30,
+            height + 30
+        );
+        for (i, year) in (first..=last).enumerate() {
+            let count = per_year.get(&year).copied().unwrap_or(0);
+            let h = (count * height).div_ceil(max);
+            let x = i * (bar + gap);
+            svg.push_str(&format!(
+                "<g><title>{year}: {count} articles</title><rect x=\"{x}\" y=\"{}\" width=\"{bar}\" height=\"{h}\"/><text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{:02}</text></g>",
+                height - h,
+                x + bar / 2,
+                height + 14,
+                year % 100
+            ));
+        }
+        svg.push_str("</svg>");
+        svg
+    }
+}
+
+fn kind_singular(kind: TermKind) -> &'static str {
+    match kind {
+        TermKind::Products => "Product",
+        TermKind::Keywords => "Keyword",
+        TermKind::Technology => "Technology",
+        TermKind::Years => "Year",
+    }
+}
+
+/// A–Z grouping letter for overview pages (`#` for anything else).
+fn initial(name: &str) -> String {
+    match name.chars().next() {
+        Some(c) if c.is_ascii_alphabetic() => c.to_ascii_uppercase().to_string(),
+        _ => "#".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::kb::KbArticle;
+    use crate::analyze::kb_index::PageKb;
+
+    fn site() -> KbSite {
+        let art = |n: u32| Some(PageKb { article: KbArticle { id: format!("Q{n}"), number: n, ..Default::default() }, mentions: vec![] });
+        KbSite::build(vec![art(151228), art(151261), None])
+    }
+
+    #[test]
+    fn linker_links_existing_articles_only_and_keeps_text() {
+        let kb = site();
+        let urls = vec!["/kb/151/Q151228/".to_string(), "/kb/151/Q151261/".to_string(), "/x/".to_string()];
+        let linker = MentionLinker { kb: &kb, urls: &urls, this: Some(0) };
+        let mut out = String::new();
+        linker.write_text("Q151228 & Q151261 <x> Q999999 Q151261.", &mut out);
+        assert_eq!(
+            out,
+            "Q151228 &amp; <a class=\"kb-ref\" href=\"/kb/151/Q151261/\">Q151261</a> &lt;x&gt; Q999999 <a class=\"kb-ref\" href=\"/kb/151/Q151261/\">Q151261</a>."
+        );
+    }
+
+    #[test]
+    fn initials_group_a_to_z() {
+        assert_eq!(initial("kbusage"), "K");
+        assert_eq!(initial("3com"), "#");
+    }
+}

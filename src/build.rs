@@ -43,7 +43,12 @@ pub struct OutputRecord {
 
 impl OutputRecord {
     fn file(output: &str, source: Option<&str>) -> Self {
-        OutputRecord { output: output.into(), source: source.map(str::to_string), templates: Vec::new(), lists: Vec::new() }
+        OutputRecord {
+            output: output.into(),
+            source: source.map(str::to_string),
+            templates: Vec::new(),
+            lists: Vec::new(),
+        }
     }
 }
 
@@ -95,7 +100,11 @@ type PageExtra = Option<PageKb>;
 fn analyze_body(page: &load::LoadedPage, body: &str, diags: &Diagnostics) -> PageExtra {
     let parsed = kb::parse_article(body);
     for problem in &parsed.problems {
-        diags.warning(&page.file.abs, Some(page.body_line + problem.line - 1), format!("KB header: {}", problem.message));
+        diags.warning(
+            &page.file.abs,
+            Some(page.body_line + problem.line - 1),
+            format!("KB header: {}", problem.message),
+        );
     }
     let article = parsed.article?;
     let mut mentions: Vec<u32> = mentions::mentions(body).map(|m| m.number).collect();
@@ -156,7 +165,8 @@ pub fn build(config: &SiteConfig, opts: &BuildOptions) -> Result<BuildReport> {
     let mut renderer = Renderer::new(config, &templates);
     renderer.inject = opts.inject.clone();
     let stage = Stage::create(&config.output)?;
-    let site = SiteParts { pages: &pages, assets: &assets, generated: &generated, index_pages: &index_pages, kb: &kb_render };
+    let site =
+        SiteParts { pages: &pages, assets: &assets, generated: &generated, index_pages: &index_pages, kb: &kb_render };
     let result = render_and_write(config, &site, &renderer, &stage, &diags, opts);
     laps.lap("render+write");
     let (records, files, bytes) = match result {
@@ -173,8 +183,7 @@ pub fn build(config: &SiteConfig, opts: &BuildOptions) -> Result<BuildReport> {
     stage.commit()?;
     laps.lap("swap");
 
-    let unresolved =
-        kb_site.unresolved.iter().map(|&(page, number)| (pages[page].rel().to_string(), number)).collect();
+    let unresolved = kb_site.unresolved.iter().map(|&(page, number)| (pages[page].rel().to_string(), number)).collect();
     Ok(BuildReport {
         pages: pages.len(),
         articles: kb_site.article_count(),
@@ -230,7 +239,8 @@ fn render_and_write(
             let linker = kb.linker(id);
             let linker: Option<&dyn TextLinker> = if config.kb.cross_links { Some(&linker) } else { None };
             let extra = kb.page_kb(id).map(|k| serde_json::json!({ "kb": k }));
-            let rendered = renderer.render_page(page, &body, linker, extra).map_err(fail).ok()?;
+            let structured = extra.is_some() && config.kb.render == "structured";
+            let rendered = renderer.render_page(page, &body, linker, extra, structured).map_err(fail).ok()?;
             if rendered.highlighted {
                 highlighted.store(true, Ordering::Relaxed);
             }
@@ -257,7 +267,10 @@ fn render_and_write(
                 .render_template(g.template, g.page.clone())
                 .map_err(|msg| diags.error(&config.templates_dir.join(g.template), None, msg))
                 .ok()?;
-            stage.write(&g.output, html.as_bytes()).map_err(|e| diags.error(&config.output, None, format!("{e:#}"))).ok()?;
+            stage
+                .write(&g.output, html.as_bytes())
+                .map_err(|e| diags.error(&config.output, None, format!("{e:#}")))
+                .ok()?;
             bytes.fetch_add(html.len() as u64, Ordering::Relaxed);
             Some(OutputRecord {
                 output: g.output.clone(),

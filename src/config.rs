@@ -52,7 +52,7 @@ pub struct KbConfig {
 
 impl Default for KbConfig {
     fn default() -> Self {
-        KbConfig { render: "preformatted".into(), page_size: 100, cross_links: true }
+        KbConfig { render: "structured".into(), page_size: 100, cross_links: true }
     }
 }
 

@@ -68,10 +68,22 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     eprintln!("  {stage:<14} {:>8.3} s", d.as_secs_f64());
                 }
             }
+            if !quiet && !report.unresolved_mentions.is_empty() {
+                let mut numbers: Vec<u32> = report.unresolved_mentions.iter().map(|(_, n)| *n).collect();
+                numbers.sort_unstable();
+                numbers.dedup();
+                eprintln!(
+                    "note: {} mentions of {} articles not in the site stay plain text",
+                    report.unresolved_mentions.len(),
+                    numbers.len()
+                );
+            }
             if !quiet {
                 println!(
-                    "built {} pages and {} files in {:.2} s → {}",
+                    "built {} pages ({} articles, {} index pages) and {} files in {:.2} s → {}",
                     report.pages,
+                    report.articles,
+                    report.index_pages,
                     report.assets,
                     started.elapsed().as_secs_f64(),
                     report.output_dir.display()

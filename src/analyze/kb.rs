@@ -148,10 +148,7 @@ pub struct KbParse {
     pub problems: Vec<KbProblem>,
 }
 
-fn serialize_date<S: serde::Serializer>(
-    date: &Option<NaiveDate>,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
+fn serialize_date<S: serde::Serializer>(date: &Option<NaiveDate>, serializer: S) -> Result<S::Ok, S::Error> {
     match date {
         // NaiveDate displays as ISO 8601: 1999-12-19.
         Some(date) => serializer.collect_str(date),
@@ -218,8 +215,7 @@ impl HeaderField {
         text.len() >= 3
             && HeaderField::ALL.iter().any(|field| {
                 let label = field.label();
-                label.len() > text.len()
-                    && label.as_bytes()[..text.len()].eq_ignore_ascii_case(text.as_bytes())
+                label.len() > text.len() && label.as_bytes()[..text.len()].eq_ignore_ascii_case(text.as_bytes())
             })
     }
 }
@@ -232,8 +228,7 @@ fn strip_suffix_ignore_case<'a>(text: &'a str, suffix: &str) -> Option<&'a str> 
 
 fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
     let head = text.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix)
-        .then(|| &text[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix).then(|| &text[prefix.len()..])
 }
 
 /// Footer labels and their keys. `body` marks the labels recognised in the
@@ -251,19 +246,12 @@ const FOOTER_FIELDS: &[(&str, &str, bool)] = &[
     ("KBSubcategory", "kbsubcategory", true),
     ("Additional query words", "additional_query_words", true),
     ("Additional query word", "additional_query_words", true),
-    (
-        "Additional reference words",
-        "additional_reference_words",
-        true,
-    ),
+    ("Additional reference words", "additional_reference_words", true),
 ];
 
 /// The key of a known footer label, and whether it is recognised in the body.
 fn footer_key(label: &str) -> Option<(&'static str, bool)> {
-    FOOTER_FIELDS
-        .iter()
-        .find(|(name, _, _)| label.eq_ignore_ascii_case(name))
-        .map(|&(_, key, body)| (key, body))
+    FOOTER_FIELDS.iter().find(|(name, _, _)| label.eq_ignore_ascii_case(name)).map(|&(_, key, body)| (key, body))
 }
 
 /// A generic snake_case key for an unknown footer label.
@@ -296,17 +284,11 @@ fn field_line(line: &str) -> Option<FieldLine<'_>> {
     let raw = &line[..colon];
     let label = raw.trim_end();
     if !label.as_bytes().first()?.is_ascii_alphabetic()
-        || !label
-            .bytes()
-            .all(|b| b.is_ascii_alphabetic() || matches!(b, b' ' | b'(' | b')'))
+        || !label.bytes().all(|b| b.is_ascii_alphabetic() || matches!(b, b' ' | b'(' | b')'))
     {
         return None;
     }
-    Some(FieldLine {
-        label,
-        padded: label.len() < raw.len(),
-        value: line[colon + 1..].trim(),
-    })
+    Some(FieldLine { label, padded: label.len() < raw.len(), value: line[colon + 1..].trim() })
 }
 
 /// A line of at least 20 `=` (the footer rules; section underlines are
@@ -336,9 +318,7 @@ pub fn parse_article_id(id: &str) -> Option<u32> {
 /// Parses a KB date: `19-DEC-1999`, `9-AUG-1989` (month in any case; a
 /// two-digit year is 19YY when ≥ 50, else 20YY).
 pub fn parse_kb_date(text: &str) -> Option<NaiveDate> {
-    const MONTHS: [&str; 12] = [
-        "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
-    ];
+    const MONTHS: [&str; 12] = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
     let mut parts = text.trim().split('-');
     let (day, month, year) = (parts.next()?, parts.next()?, parts.next()?);
     if parts.next().is_some() {
@@ -351,10 +331,7 @@ pub fn parse_kb_date(text: &str) -> Option<NaiveDate> {
         s.parse().ok()
     };
     let day = number(day, 2)?;
-    let month = MONTHS
-        .iter()
-        .position(|name| month.eq_ignore_ascii_case(name))? as u32
-        + 1;
+    let month = MONTHS.iter().position(|name| month.eq_ignore_ascii_case(name))? as u32 + 1;
     let year = match year.len() {
         4 => number(year, 4)?,
         2 => {
@@ -392,10 +369,7 @@ struct Footer {
 impl Footer {
     fn put(&mut self, key: String, value: &str, line: usize, problems: &mut Vec<KbProblem>) {
         if self.fields.contains_key(&key) {
-            problems.push(KbProblem {
-                line,
-                message: format!("duplicate footer field `{key}` (first one kept)"),
-            });
+            problems.push(KbProblem { line, message: format!("duplicate footer field `{key}` (first one kept)") });
             self.open_is_duplicate = true;
         } else {
             self.fields.insert(key.clone(), value.to_string());
@@ -450,11 +424,8 @@ pub fn parse_article(text: &str) -> KbParse {
     };
 
     let mut problems = Vec::new();
-    let mut article = KbArticle {
-        id: id.to_string(),
-        number: parse_article_id(id).unwrap_or(0),
-        ..KbArticle::default()
-    };
+    let mut article =
+        KbArticle { id: id.to_string(), number: parse_article_id(id).unwrap_or(0), ..KbArticle::default() };
     let id_ok = parse_article_id(id).is_some();
 
     // Header block.
@@ -469,9 +440,7 @@ pub fn parse_article(text: &str) -> KbParse {
             break;
         }
         let field = field_line(trimmed);
-        let header_field = field
-            .as_ref()
-            .and_then(|f| HeaderField::from_label(f.label).map(|h| (h, f.value)));
+        let header_field = field.as_ref().and_then(|f| HeaderField::from_label(f.label).map(|h| (h, f.value)));
         let Some((header_field, value)) = header_field else {
             if let Some(tag) = liquid_tag(trimmed) {
                 if tag.starts_with("endraw") {
@@ -481,18 +450,13 @@ pub fn parse_article(text: &str) -> KbParse {
             }
             let all_seen = seen.iter().all(Option::is_some);
             if !all_seen && HeaderField::is_truncated_label(trimmed) {
-                header_problems.push(KbProblem {
-                    line: number,
-                    message: format!("truncated header line `{trimmed}`"),
-                });
+                header_problems.push(KbProblem { line: number, message: format!("truncated header line `{trimmed}`") });
                 continue;
             }
             if !all_seen {
                 if let Some(f) = field.filter(|f| f.label.len() <= 30) {
-                    header_problems.push(KbProblem {
-                        line: number,
-                        message: format!("unknown header field `{}:`", f.label),
-                    });
+                    header_problems
+                        .push(KbProblem { line: number, message: format!("unknown header field `{}:`", f.label) });
                     continue;
                 }
             }
@@ -502,10 +466,7 @@ pub fn parse_article(text: &str) -> KbParse {
         if let Some(first) = seen[header_field.index()] {
             header_problems.push(KbProblem {
                 line: number,
-                message: format!(
-                    "duplicate `{}:` header line (line {first} kept)",
-                    header_field.label()
-                ),
+                message: format!("duplicate `{}:` header line (line {first} kept)", header_field.label()),
             });
             continue;
         }
@@ -513,10 +474,7 @@ pub fn parse_article(text: &str) -> KbParse {
         match header_field {
             HeaderField::Product => {
                 if value.is_empty() {
-                    header_problems.push(KbProblem {
-                        line: number,
-                        message: "empty `Product(s):`".to_string(),
-                    });
+                    header_problems.push(KbProblem { line: number, message: "empty `Product(s):`".to_string() });
                 }
                 article.product = value.to_string();
             }
@@ -541,27 +499,18 @@ pub fn parse_article(text: &str) -> KbParse {
         return KbParse::default();
     }
     if !id_ok {
-        problems.push(KbProblem {
-            line: article_line,
-            message: format!("`Article:` value `{id}` is not a Q number"),
-        });
+        problems.push(KbProblem { line: article_line, message: format!("`Article:` value `{id}` is not a Q number") });
     }
     for field in HeaderField::ALL {
         if seen[field.index()].is_none() {
-            problems.push(KbProblem {
-                line: article_line,
-                message: format!("missing `{}:` header line", field.label()),
-            });
+            problems
+                .push(KbProblem { line: article_line, message: format!("missing `{}:` header line", field.label()) });
         }
     }
     problems.append(&mut header_problems);
 
     // Body and footer.
-    let mut footer = Footer {
-        fields: BTreeMap::new(),
-        open: None,
-        open_is_duplicate: false,
-    };
+    let mut footer = Footer { fields: BTreeMap::new(), open: None, open_is_duplicate: false };
     let mut in_trailer = false;
     let mut after_rule = false;
     for (number, line) in first_body_line.into_iter().chain(lines) {
@@ -572,8 +521,7 @@ pub fn parse_article(text: &str) -> KbParse {
             after_rule = is_rule(trimmed);
             continue;
         }
-        if trimmed.starts_with("{%") && liquid_tag(trimmed).is_some_and(|t| t.starts_with("endraw"))
-        {
+        if trimmed.starts_with("{%") && liquid_tag(trimmed).is_some_and(|t| t.starts_with("endraw")) {
             break;
         }
         let was_after_rule = std::mem::replace(&mut after_rule, false);
@@ -597,8 +545,8 @@ pub fn parse_article(text: &str) -> KbParse {
         if first.is_ascii_alphabetic() && memchr::memchr(b':', unindented.as_bytes()).is_some() {
             if let Some(field) = field_line(unindented) {
                 if let Some((key, in_body)) = footer_key(field.label) {
-                    let starts_trailer = was_after_rule
-                        || (key == "keywords" && field.label.len() + 2 <= field_len(unindented));
+                    let starts_trailer =
+                        was_after_rule || (key == "keywords" && field.label.len() + 2 <= field_len(unindented));
                     if starts_trailer || in_body {
                         in_trailer = starts_trailer;
                         footer.put(key.to_string(), field.value, number, &mut problems);
@@ -618,10 +566,7 @@ pub fn parse_article(text: &str) -> KbParse {
         push_words(&mut article.technology, words);
     }
     article.footer = footer.fields;
-    KbParse {
-        article: Some(article),
-        problems,
-    }
+    KbParse { article: Some(article), problems }
 }
 
 /// The length of the label part (up to the colon) of a field line.
@@ -706,24 +651,10 @@ mod tests {
         assert_eq!(a.last_modified_raw, "19-DEC-1999");
         assert_eq!(
             a.technology,
-            [
-                "kbExchangeSearch",
-                "kbExchange500",
-                "kbExchange550",
-                "kbExchange400",
-                "kbZNotKeyword2"
-            ]
+            ["kbExchangeSearch", "kbExchange500", "kbExchange550", "kbExchange400", "kbZNotKeyword2"]
         );
         let keys: Vec<&str> = a.footer.keys().map(String::as_str).collect();
-        assert_eq!(
-            keys,
-            [
-                "additional_query_words",
-                "keywords",
-                "technology",
-                "version"
-            ]
-        );
+        assert_eq!(keys, ["additional_query_words", "keywords", "technology", "version"]);
         assert_eq!(a.footer["additional_query_words"], "");
         assert_eq!(a.footer["keywords"], "kbusage exc4 exc5 exc55");
         assert_eq!(a.footer["version"], "winnt:4.0,5.0,5.5");
@@ -759,10 +690,7 @@ receiving buffer to 1000 bytes by compiling BASCOM/C:1000. This");
         assert_eq!(problems, vec![]);
         assert_eq!(a.product, "See article");
         assert_eq!(a.operating_systems, "MS-DOS");
-        assert_eq!(
-            a.keywords,
-            ["ENDUSER", "docerr", "B_BasicCom", "mspl13_basic"]
-        );
+        assert_eq!(a.keywords, ["ENDUSER", "docerr", "B_BasicCom", "mspl13_basic"]);
         assert_eq!(a.last_modified, date(1989, 12, 29));
         assert!(a.footer.is_empty());
         assert!(a.technology.is_empty());
@@ -989,10 +917,7 @@ Some New Field    : value
 =============================================================================");
         let (a, problems) = parse_ok(&text);
         assert_eq!(problems, vec![]);
-        assert_eq!(
-            a.footer["technology"],
-            "kbExchangeSearch kbExchange550 kbExchange400"
-        );
+        assert_eq!(a.footer["technology"], "kbExchangeSearch kbExchange550 kbExchange400");
         assert_eq!(a.technology.len(), 3);
         assert_eq!(a.footer["some_new_field"], "value");
     }
@@ -1049,16 +974,10 @@ Body.");
         assert_eq!(a.last_modified, None);
         assert_eq!(a.last_modified_raw, "31-FEB-1999");
         assert_eq!(a.keywords, ["kbhowto"]);
-        let messages: Vec<(usize, &str)> = problems
-            .iter()
-            .map(|p| (p.line, p.message.as_str()))
-            .collect();
+        let messages: Vec<(usize, &str)> = problems.iter().map(|p| (p.line, p.message.as_str())).collect();
         assert_eq!(
             messages,
-            [
-                (3, "missing `Product(s):` header line"),
-                (7, "unparseable `Last Modified:` date `31-FEB-1999`"),
-            ]
+            [(3, "missing `Product(s):` header line"), (7, "unparseable `Last Modified:` date `31-FEB-1999`"),]
         );
     }
 
@@ -1114,13 +1033,7 @@ Last Modified: 19-DEC-1999");
         assert_eq!(a.id, "151228");
         assert_eq!(a.number, 0);
         let messages: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
-        assert_eq!(
-            messages,
-            [
-                "`Article:` value `151228` is not a Q number",
-                "empty `Product(s):`"
-            ]
-        );
+        assert_eq!(messages, ["`Article:` value `151228` is not a Q number", "empty `Product(s):`"]);
     }
 
     #[test]
@@ -1234,10 +1147,7 @@ Last Modified: 19-DEC-1999");
                 let dir = article.unwrap().path();
                 let file = dir.join("README.md");
                 if file.is_file() {
-                    files.push((
-                        dir.file_name().unwrap().to_string_lossy().into_owned(),
-                        file,
-                    ));
+                    files.push((dir.file_name().unwrap().to_string_lossy().into_owned(), file));
                 }
             }
         }
@@ -1268,17 +1178,11 @@ Last Modified: 19-DEC-1999");
         let mut pipes = 0;
         let mut dated = 0;
         for ((name, _), parse) in texts.iter().zip(&parses) {
-            let a = parse
-                .article
-                .as_ref()
-                .unwrap_or_else(|| panic!("{name} is not parsed as an article"));
+            let a = parse.article.as_ref().unwrap_or_else(|| panic!("{name} is not parsed as an article"));
             assert_eq!(&a.id, name);
             assert_eq!(a.number, name[1..].parse::<u32>().unwrap());
             assert!(!a.product.is_empty(), "{name}: empty product");
-            assert!(
-                a.keywords.iter().all(|k| !k.is_empty() && !k.contains('|')),
-                "{name}"
-            );
+            assert!(a.keywords.iter().all(|k| !k.is_empty() && !k.contains('|')), "{name}");
             if a.last_modified.is_some() {
                 dated += 1;
             }
@@ -1300,10 +1204,7 @@ Last Modified: 19-DEC-1999");
                 *problem_kinds.entry(kind).or_default() += 1;
             }
         }
-        eprintln!(
-            "parsed {} articles in {elapsed:?}; {with_problems} with problems: {problem_kinds:?}",
-            parses.len()
-        );
+        eprintln!("parsed {} articles in {elapsed:?}; {with_problems} with problems: {problem_kinds:?}", parses.len());
         eprintln!("footer fields: {footer_keys:?}; without trailer: {no_footer}; mspl13: {pipes}");
 
         // The sample is clean: every article parses without problems.

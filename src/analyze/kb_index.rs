@@ -252,7 +252,10 @@ mod tests {
         assert_eq!(site.cited_by[2], vec![0, 3]);
         assert_eq!(site.unresolved, vec![(0, 999)]);
         let kw = site.terms(TermKind::Keywords);
-        assert_eq!(kw.iter().map(|t| (t.name.as_str(), t.pages.clone())).collect::<Vec<_>>(), [("exc5", vec![2]), ("kbusage", vec![2, 0])]);
+        assert_eq!(
+            kw.iter().map(|t| (t.name.as_str(), t.pages.clone())).collect::<Vec<_>>(),
+            [("exc5", vec![2]), ("kbusage", vec![2, 0])]
+        );
         let years: Vec<_> = site.terms(TermKind::Years).iter().map(|t| t.slug.clone()).collect();
         assert_eq!(years, ["1998", "1999", "2000"]);
         assert_eq!(site.neighbours[0], (None, Some(2)));

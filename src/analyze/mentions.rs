@@ -124,10 +124,7 @@ impl Iterator for Mentions<'_> {
 /// The mentions of `text`, as an iterator (no allocation).
 pub fn mentions(text: &str) -> Mentions<'_> {
     let bytes = text.as_bytes();
-    Mentions {
-        bytes,
-        candidates: memchr::memchr_iter(b'Q', bytes),
-    }
+    Mentions { bytes, candidates: memchr::memchr_iter(b'Q', bytes) }
 }
 
 /// Calls `f` for each mention of `text`, in order (no allocation).
@@ -148,25 +145,14 @@ mod tests {
 
     /// The mentioned substrings and numbers.
     fn found(text: &str) -> Vec<(&str, u32)> {
-        scan_mentions(text)
-            .into_iter()
-            .map(|m| (&text[m.start..m.end], m.number))
-            .collect()
+        scan_mentions(text).into_iter().map(|m| (&text[m.start..m.end], m.number)).collect()
     }
 
     #[test]
     fn list_items_and_references() {
         // Q10022, Q120227, Q158699, Q134339.
         let text = "Microsoft Knowledge Base:\n\t\n\t  Q151261 OFF97: How to Obtain and Install MS Office 97 SR-2\n\t- Q108304: Recovering\n\tQ126497: XADM: Li\n\t  Q99714: MHS: Con";
-        assert_eq!(
-            found(text),
-            [
-                ("Q151261", 151261),
-                ("Q108304", 108304),
-                ("Q126497", 126497),
-                ("Q99714", 99714)
-            ]
-        );
+        assert_eq!(found(text), [("Q151261", 151261), ("Q108304", 108304), ("Q126497", 126497), ("Q99714", 99714)]);
         let m = scan_mentions(text)[0];
         assert_eq!(m.start, text.find("Q151261").unwrap());
         assert_eq!(m.end, m.start + 7);
@@ -206,10 +192,7 @@ mod tests {
 
     #[test]
     fn leading_zeros_compare_by_value() {
-        assert_eq!(
-            found("Q010022 and Q10022"),
-            [("Q010022", 10022), ("Q10022", 10022)]
-        );
+        assert_eq!(found("Q010022 and Q10022"), [("Q010022", 10022), ("Q10022", 10022)]);
         assert_eq!(found("Q00000"), [("Q00000", 0)]);
     }
 
@@ -221,14 +204,8 @@ mod tests {
             [("Q191494", 191494), ("Q191494", 191494)]
         );
         assert_eq!(found("  Q156656<A0>\"Remot"), [("Q156656", 156656)]);
-        assert_eq!(
-            found("Made Dir: C:\\EXCHSRVR\\Q251137\\emsmta.exe"),
-            [("Q251137", 251137)]
-        );
-        assert_eq!(
-            found("com/kb/view.asp?articleid=Q105810\n"),
-            [("Q105810", 105810)]
-        );
+        assert_eq!(found("Made Dir: C:\\EXCHSRVR\\Q251137\\emsmta.exe"), [("Q251137", 251137)]);
+        assert_eq!(found("com/kb/view.asp?articleid=Q105810\n"), [("Q105810", 105810)]);
         assert_eq!(found("ERASE Q318902*.*"), [("Q318902", 318902)]);
     }
 
@@ -281,14 +258,7 @@ mod tests {
     #[test]
     fn escaped_html() {
         let text = "&lt;LINK VALUE=&quot;Q191494&quot;&gt;Q191494&lt;/LINK&gt; &#x27;Q123456&#x27;";
-        assert_eq!(
-            found(text),
-            [
-                ("Q191494", 191494),
-                ("Q191494", 191494),
-                ("Q123456", 123456)
-            ]
-        );
+        assert_eq!(found(text), [("Q191494", 191494), ("Q191494", 191494), ("Q123456", 123456)]);
         let raw = "VALUE=\"Q191494\">Q191494 'Q123456' & Q12345<";
         let escaped = html_escape::encode_safe(raw);
         let numbers: Vec<u32> = mentions(&escaped).map(|m| m.number).collect();
@@ -303,10 +273,7 @@ mod tests {
         for_each_mention(text, |m| from_callback.push(m));
         assert_eq!(from_iter, scan_mentions(text));
         assert_eq!(from_iter, from_callback);
-        assert_eq!(
-            from_iter.iter().map(|m| m.number).collect::<Vec<_>>(),
-            [151261, 10022, 99714, 123]
-        );
+        assert_eq!(from_iter.iter().map(|m| m.number).collect::<Vec<_>>(), [151261, 10022, 99714, 123]);
         assert_eq!(mention_at(text.as_bytes(), 0).map(|m| m.end), Some(7));
         assert_eq!(mention_at(text.as_bytes(), 1), None);
         assert_eq!(mention_at(text.as_bytes(), 10_000), None);
@@ -325,11 +292,7 @@ mod tests {
             let end = i + 1 + n;
             if (n == 5 || n == 6) && !(end < b.len() && word(b[end])) {
                 let number = text[i + 1..end].parse().unwrap();
-                out.push(Mention {
-                    start: i,
-                    end,
-                    number,
-                });
+                out.push(Mention { start: i, end, number });
             }
         }
         out

@@ -106,15 +106,8 @@ pub fn place_pages<T>(
         };
         // Displayed as Jekyll shows titles: typographic punctuation, entities decoded once.
         let title = title_raw.map(display_title).unwrap_or_default();
-        let page = Page {
-            title,
-            url: placement.url,
-            output: placement.output,
-            layout,
-            date,
-            is_markdown,
-            loaded: page,
-        };
+        let page =
+            Page { title, url: placement.url, output: placement.output, layout, date, is_markdown, loaded: page };
         pages.push((page, extra));
     }
     pages
@@ -209,7 +202,8 @@ mod tests {
     #[test]
     fn pages_get_urls_layouts_and_titles() {
         let diags = Diagnostics::default();
-        let pages = place(vec![
+        let pages = place(
+            vec![
                 loaded(
                     "kb/151/Q151228/README.md",
                     "layout: page\ntitle: \"Q151228: A &amp; B's\"\npermalink: /kb/151/Q151228/",
@@ -242,7 +236,8 @@ mod tests {
     #[test]
     fn duplicate_urls_name_both_files() {
         let diags = Diagnostics::default();
-        let pages = place(vec![loaded("a.md", "permalink: /same/"), loaded("b/index.md", "permalink: /same/")],
+        let pages = place(
+            vec![loaded("a.md", "permalink: /same/"), loaded("b/index.md", "permalink: /same/")],
             |_| true,
             &diags,
         );

@@ -154,7 +154,13 @@ impl KbRender<'_> {
                             "chart": (kind == TermKind::Products && n == 1).then(|| self.year_chart(&term.pages)),
                         }
                     });
-                    out.push(GeneratedPage { output: output_of(&url), url, template: "kb_term.html", page, lists: chunk.to_vec() });
+                    out.push(GeneratedPage {
+                        output: output_of(&url),
+                        url,
+                        template: "kb_term.html",
+                        page,
+                        lists: chunk.to_vec(),
+                    });
                 }
             }
             let url = format!("/{}/", kind.folder());
@@ -167,7 +173,13 @@ impl KbRender<'_> {
                 "url": url,
                 "kb_overview": { "kind": kind.folder(), "kind_title": kind.title(), "terms": entries },
             });
-            out.push(GeneratedPage { output: output_of(&url), url, template: "kb_overview.html", page, lists: Vec::new() });
+            out.push(GeneratedPage {
+                output: output_of(&url),
+                url,
+                template: "kb_overview.html",
+                page,
+                lists: Vec::new(),
+            });
         }
         if !home_taken {
             out.push(self.home_page());
@@ -214,7 +226,9 @@ impl KbRender<'_> {
                 *per_year.entry(chrono::Datelike::year(&d)).or_default() += 1;
             }
         }
-        let (Some(&first), Some(&last)) = (per_year.keys().next(), per_year.keys().next_back()) else { return String::new() };
+        let (Some(&first), Some(&last)) = (per_year.keys().next(), per_year.keys().next_back()) else {
+            return String::new();
+        };
         let max = per_year.values().copied().max().unwrap_or(1).max(1);
         let years = (last - first + 1) as usize;
         let (bar, gap, height) = (22usize, 4usize, 80usize);
@@ -265,7 +279,12 @@ mod tests {
     use crate::analyze::kb_index::PageKb;
 
     fn site() -> KbSite {
-        let art = |n: u32| Some(PageKb { article: KbArticle { id: format!("Q{n}"), number: n, ..Default::default() }, mentions: vec![] });
+        let art = |n: u32| {
+            Some(PageKb {
+                article: KbArticle { id: format!("Q{n}"), number: n, ..Default::default() },
+                mentions: vec![],
+            })
+        };
         KbSite::build(vec![art(151228), art(151261), None])
     }
 

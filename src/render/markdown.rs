@@ -39,6 +39,12 @@ fn options() -> Options {
 
 /// Renders Markdown; `linker` (if any) is applied to plain text and code-block text outside links.
 pub fn render(markdown: &str, linker: Option<&dyn TextLinker>) -> Rendered {
+    render_with(markdown, linker, false)
+}
+
+/// As [`render`]; with `structured`, indented code blocks (a KB article's text) get the
+/// structured reading view instead of `<pre><code>`.
+pub fn render_with(markdown: &str, linker: Option<&dyn TextLinker>, structured: bool) -> Rendered {
     let mut events: Vec<Event<'_>> = Parser::new_ext(markdown, options()).collect();
     let mut ids = IdGenerator::default();
     let mut headings = Vec::new();
@@ -91,6 +97,11 @@ pub fn render(markdown: &str, linker: Option<&dyn TextLinker>) -> Rendered {
                     }
                 }
                 let mut html = String::with_capacity(code.len() + 64);
+                if structured && matches!(kind, CodeBlockKind::Indented) {
+                    super::structured::render_article(&code, linker, &mut ids, &mut html);
+                    out_events.push(Event::Html(html.into()));
+                    continue;
+                }
                 if let Some(body) = (!lang.is_empty()).then(|| highlight::highlight(&code, &lang)).flatten() {
                     highlighted = true;
                     html.push_str("<pre class=\"highlight\"><code class=\"language-");
@@ -138,7 +149,7 @@ fn write_text(text: &str, linker: Option<&dyn TextLinker>, out: &mut String) {
     }
 }
 
-/// Minimal HTML escaping for text and attribute values.
+/// HTML escaping for text and attribute values (`&`, `<`, `>`, `"`, `'`).
 pub fn escape_into(text: &str, out: &mut String) {
     let mut last = 0;
     for (i, b) in text.bytes().enumerate() {
@@ -147,6 +158,7 @@ pub fn escape_into(text: &str, out: &mut String) {
             b'<' => "&lt;",
             b'>' => "&gt;",
             b'"' => "&quot;",
+            b'\'' => "&#39;",
             _ => continue,
         };
         out.push_str(&text[last..i]);

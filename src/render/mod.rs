@@ -4,6 +4,7 @@ pub mod filters;
 pub mod highlight;
 pub mod kb;
 pub mod markdown;
+pub mod structured;
 pub mod templates;
 
 use serde_json::{json, Value as Json};
@@ -58,9 +59,10 @@ impl<'a> Renderer<'a> {
         body: &str,
         linker: Option<&dyn TextLinker>,
         extra: Option<Json>,
+        structured: bool,
     ) -> Result<RenderedPage, String> {
         let (content, highlighted) = if page.is_markdown {
-            let r = markdown::render(body, linker);
+            let r = markdown::render_with(body, linker, structured);
             (r.html, r.highlighted)
         } else {
             (body.to_string(), false)

@@ -173,16 +173,7 @@ fn strip_front_matter(text: &str, file: &Path, diags: &Diagnostics) -> (Mapping,
 
 pub(crate) fn escape_html(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
+    super::markdown::escape_into(s, &mut out);
     out
 }
 

@@ -51,12 +51,17 @@ fn list_marker(line: &str) -> Option<usize> {
     (bytes.get(marker_len) == Some(&b' ')).then_some(indent + marker_len)
 }
 
+/// A heading: a text line (not a list item) underlined by a rule of about its own length.
+fn is_heading(line: &str, next: Option<&&str>) -> bool {
+    let Some(next) = next.filter(|n| is_rule(n)) else { return false };
+    let (text, rule) = (line.trim().chars().count(), next.trim().len());
+    !is_indented(line) && !is_rule(line) && list_marker(line).is_none() && rule.abs_diff(text) <= (text / 4).max(3)
+}
+
 /// Whether line `i` ends the block that began at `start`: a blank line, a rule, or a heading.
 fn ends_block(lines: &[&str], start: usize, i: usize) -> bool {
     let line = lines[i];
-    line.trim().is_empty()
-        || is_rule(line)
-        || (i > start && !is_indented(line) && lines.get(i + 1).is_some_and(|n| is_rule(n)))
+    line.trim().is_empty() || is_rule(line) || (i > start && is_heading(line, lines.get(i + 1)))
 }
 
 fn is_indented(line: &str) -> bool {
@@ -90,7 +95,7 @@ pub fn render_article(text: &str, linker: Option<&dyn TextLinker>, ids: &mut IdG
             continue;
         }
         // Underlined heading: a text line followed by a rule of `=` or `-`.
-        if !is_indented(line) && !is_rule(line) && lines.get(i + 1).is_some_and(|n| is_rule(n)) {
+        if is_heading(line, lines.get(i + 1)) {
             let id = ids.generate(line.trim());
             out.push_str(&format!("<h3 id=\"{id}\">"));
             text_out(line.trim(), linker, out);
@@ -129,7 +134,7 @@ pub fn render_article(text: &str, linker: Option<&dyn TextLinker>, ids: &mut IdG
             out.push_str("<p class=\"kb-fields\">");
             for (n, l) in block.iter().enumerate() {
                 if n > 0 {
-                    out.push_str("<br>\n");
+                    out.push('\n');
                 }
                 text_out(l.trim(), linker, out);
             }
@@ -220,13 +225,20 @@ mod tests {
             "<li><span class=\"kb-marker\">-</span> Microsoft Exchange Server, versions 5.5 continued here</li>"
         ));
         assert!(html.contains("Second &lt;item&gt; &amp; more"));
-        assert!(html.contains("<p class=\"kb-fields\">Keywords          : kbusage exc4<br>"), "{html}");
+        assert!(html.contains("<p class=\"kb-fields\">Keywords          : kbusage exc4\nTechnology"), "{html}");
     }
 
     #[test]
     fn visible_text_is_preserved() {
         let expected: String = ARTICLE.chars().filter(|c| !c.is_whitespace()).collect();
         assert_eq!(visible(&render(ARTICLE)), expected);
+    }
+
+    #[test]
+    fn only_matching_underlines_make_headings() {
+        let html = render("Intro:\n\n- Exchange Server 5.5\n----------------------------------------\n\nMORE INFORMATION\n================\n");
+        assert!(!html.contains("<h3 id=\"exchange"), "{html}");
+        assert!(html.contains("<h3 id=\"more-information\">"), "{html}");
     }
 
     #[test]

@@ -18,8 +18,8 @@ use crate::render::kb::{GeneratedPage, KbRender};
 use crate::render::markdown::TextLinker;
 use crate::render::templates::Templates;
 use crate::render::{highlight, Renderer};
-use crate::theme;
-use crate::write::{self, Stage};
+use crate::write::{self, Sink, Stage};
+use crate::{publish, theme};
 
 #[derive(Debug, Clone, Default)]
 pub struct BuildOptions {
@@ -77,16 +77,22 @@ impl BuildReport {
 }
 
 /// Stage timer: `lap("load")` records the time since the previous lap.
-struct Laps {
+pub struct Laps {
     last: Instant,
-    stages: Vec<(&'static str, Duration)>,
+    pub stages: Vec<(&'static str, Duration)>,
+}
+
+impl Default for Laps {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Laps {
-    fn new() -> Self {
+    pub fn new() -> Self {
         Laps { last: Instant::now(), stages: Vec::new() }
     }
-    fn lap(&mut self, name: &'static str) {
+    pub fn lap(&mut self, name: &'static str) {
         let now = Instant::now();
         self.stages.push((name, now - self.last));
         self.last = now;
@@ -94,9 +100,10 @@ impl Laps {
 }
 
 /// What loading keeps of each page besides its front matter.
-type PageExtra = Option<PageKb>;
+type PageExtra = PageKb;
 
-/// Parses the KB header and mentions while the body is in memory; problems become warnings.
+/// Parses the KB header and collects mentions while the body is in memory; header problems
+/// become warnings.
 fn analyze_body(page: &load::LoadedPage, body: &str, diags: &Diagnostics) -> PageExtra {
     let parsed = kb::parse_article(body);
     for problem in &parsed.problems {
@@ -106,33 +113,39 @@ fn analyze_body(page: &load::LoadedPage, body: &str, diags: &Diagnostics) -> Pag
             format!("KB header: {}", problem.message),
         );
     }
-    let article = parsed.article?;
     let mut mentions: Vec<u32> = mentions::mentions(body).map(|m| m.number).collect();
     mentions.sort_unstable();
     mentions.dedup();
-    Some(PageKb { article, mentions })
+    PageKb { article: parsed.article, mentions }
 }
 
-/// Builds the site into `config.output`.
-pub fn build(config: &SiteConfig, opts: &BuildOptions) -> Result<BuildReport> {
-    let diags = Diagnostics::default();
-    let mut laps = Laps::new();
-    write::check_output_location(&config.output, &config.root, &config.source)?;
+/// A site loaded and analyzed, ready to render: everything except rendered output.
+pub struct Prepared {
+    pub pages: Vec<Page>,
+    pub kb: KbSite,
+    pub templates: Templates,
+    pub assets: Vec<Asset>,
+    /// Files made from data alone (theme assets, `.nojekyll`, sitemap, feed, redirects, …).
+    pub generated: Vec<(String, Vec<u8>)>,
+    pub index_pages: Vec<GeneratedPage>,
+}
+
+/// Load and analyze. Problems go to `diags`; the caller decides whether errors stop it.
+pub fn prepare(config: &SiteConfig, diags: &Diagnostics, laps: &mut Laps) -> Result<Prepared> {
     if !config.source.is_dir() {
         anyhow::bail!("source folder `{}` does not exist", config.source.display());
     }
-
     // Load.
-    let inventory = load::walk(config, &diags);
+    let inventory = load::walk(config, diags);
     let (loaded, plain) =
-        load::read_pages(config, inventory.page_candidates, &diags, |page, body| analyze_body(page, body, &diags));
+        load::read_pages(config, inventory.page_candidates, diags, |page, body| analyze_body(page, body, diags));
     let mut asset_files = inventory.assets;
     asset_files.extend(plain);
     laps.lap("load");
 
     // Analyze.
-    let templates = Templates::load(config, &diags);
-    let placed = analyze::place_pages(config, loaded, |l| templates.has_layout(l), &diags);
+    let templates = Templates::load(config, diags);
+    let placed = analyze::place_pages(config, loaded, |l| templates.has_layout(l), diags);
     let (pages, page_kb): (Vec<Page>, Vec<PageExtra>) = placed.into_iter().unzip();
     let kb_site = KbSite::build(page_kb);
     for &(kept, ignored) in &kb_site.duplicate_numbers {
@@ -146,11 +159,15 @@ pub fn build(config: &SiteConfig, opts: &BuildOptions) -> Result<BuildReport> {
     let home_taken = pages.iter().any(|p| p.url == "/");
     let index_pages = kb_render.generated_pages(home_taken);
     let mut assets: Vec<Asset> = asset_files.into_iter().map(|f| Asset { output: f.rel.clone(), file: f }).collect();
-    assets.extend(theme::static_assets(config, &diags));
-    let generated = theme::generated_files(config, &pages, &assets);
-    let generated_names: Vec<(&str, &str)> =
-        index_pages.iter().map(|g| (g.output.as_str(), "a generated index page")).collect();
-    analyze::check_unique_outputs(&pages, &assets, &generated_names, &diags);
+    assets.extend(theme::static_assets(config, diags));
+    let mut generated = theme::generated_files(config, &pages, &assets);
+    generated.extend(publish::files(config, &pages, &kb_site, &index_pages, &assets));
+    let generated_names: Vec<(&str, &str)> = index_pages
+        .iter()
+        .map(|g| (g.output.as_str(), "a generated index page"))
+        .chain(generated.iter().map(|(o, _)| (o.as_str(), "a generated file")))
+        .collect();
+    analyze::check_unique_outputs(&pages, &assets, &generated_names, diags);
     for page in &pages {
         if let Some(layout) = &page.layout {
             if let Err(msg) = templates.chain(layout) {
@@ -158,16 +175,22 @@ pub fn build(config: &SiteConfig, opts: &BuildOptions) -> Result<BuildReport> {
             }
         }
     }
+    drop(kb_render);
     laps.lap("analyze");
+    Ok(Prepared { pages, kb: kb_site, templates, assets, generated, index_pages })
+}
+
+/// Builds the site into `config.output`.
+pub fn build(config: &SiteConfig, opts: &BuildOptions) -> Result<BuildReport> {
+    let diags = Diagnostics::default();
+    let mut laps = Laps::new();
+    write::check_output_location(&config.output, &config.root, &config.source)?;
+    let prepared = prepare(config, &diags, &mut laps)?;
     fail_on_errors(&diags)?;
 
     // Render and write, streamed: each page is written as soon as it is rendered.
-    let mut renderer = Renderer::new(config, &templates);
-    renderer.inject = opts.inject.clone();
     let stage = Stage::create(&config.output)?;
-    let site =
-        SiteParts { pages: &pages, assets: &assets, generated: &generated, index_pages: &index_pages, kb: &kb_render };
-    let result = render_and_write(config, &site, &renderer, &stage, &diags, opts);
+    let result = render_all(config, &prepared, &stage, &diags, opts);
     laps.lap("render+write");
     let (records, files, bytes) = match result {
         Ok(r) if !diags.has_errors() => r,
@@ -183,10 +206,11 @@ pub fn build(config: &SiteConfig, opts: &BuildOptions) -> Result<BuildReport> {
     stage.commit()?;
     laps.lap("swap");
 
-    let unresolved = kb_site.unresolved.iter().map(|&(page, number)| (pages[page].rel().to_string(), number)).collect();
+    let Prepared { pages, kb, assets, index_pages, .. } = prepared;
+    let unresolved = kb.unresolved.iter().map(|&(page, number)| (pages[page].rel().to_string(), number)).collect();
     Ok(BuildReport {
         pages: pages.len(),
-        articles: kb_site.article_count(),
+        articles: kb.article_count(),
         index_pages: index_pages.len(),
         assets: assets.len(),
         files_written: files,
@@ -197,6 +221,27 @@ pub fn build(config: &SiteConfig, opts: &BuildOptions) -> Result<BuildReport> {
         unresolved_mentions: unresolved,
         output_dir: config.output.clone(),
     })
+}
+
+/// Renders every output of a prepared site into `sink` (a staging folder, or the checker).
+pub fn render_all(
+    config: &SiteConfig,
+    prepared: &Prepared,
+    sink: &dyn Sink,
+    diags: &Diagnostics,
+    opts: &BuildOptions,
+) -> Result<(Vec<OutputRecord>, u64, u64)> {
+    let mut renderer = Renderer::new(config, &prepared.templates);
+    renderer.inject = opts.inject.clone();
+    let kb_render = KbRender::new(config, &prepared.kb, &prepared.pages);
+    let site = SiteParts {
+        pages: &prepared.pages,
+        assets: &prepared.assets,
+        generated: &prepared.generated,
+        index_pages: &prepared.index_pages,
+        kb: &kb_render,
+    };
+    render_and_write(config, &site, &renderer, sink, diags, opts)
 }
 
 /// Everything the render stage reads.
@@ -212,7 +257,7 @@ fn render_and_write(
     config: &SiteConfig,
     site: &SiteParts<'_>,
     renderer: &Renderer<'_>,
-    stage: &Stage,
+    stage: &dyn Sink,
     diags: &Diagnostics,
     opts: &BuildOptions,
 ) -> Result<(Vec<OutputRecord>, u64, u64)> {
@@ -224,7 +269,8 @@ fn render_and_write(
         .chain(generated.iter().map(|(o, _)| o.as_str()))
         .chain(index_pages.iter().map(|g| g.output.as_str()))
         .chain(std::iter::once(theme::HIGHLIGHT_CSS));
-    stage.create_dirs(all_outputs)?;
+    let mut all_outputs = all_outputs;
+    stage.create_dirs(&mut all_outputs)?;
 
     let bytes = AtomicU64::new(0);
     let highlighted = AtomicBool::new(false);

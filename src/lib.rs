@@ -5,9 +5,12 @@
 
 pub mod analyze;
 pub mod build;
+pub mod check;
 pub mod config;
 pub mod diagnostics;
+pub mod init;
 pub mod load;
+pub mod publish;
 pub mod render;
 pub mod theme;
 pub mod write;

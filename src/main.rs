@@ -39,12 +39,28 @@ enum Command {
         #[arg(long, short = 'v', alias = "verbose")]
         profile: bool,
     },
+    /// Load and render everything in memory, write nothing, and report broken links and anchors,
+    /// mentions of missing articles, duplicate URLs, front matter problems and untitled pages.
+    Check {
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// `human` or `json` (for CI).
+        #[arg(long, default_value = "human", value_parser = ["human", "json"])]
+        format: String,
+    },
+    /// Create a new site in DIR: site.toml, an example article, editable templates and styles.
+    Init {
+        dir: PathBuf,
+        /// Also add a GitHub Actions workflow that builds and deploys to GitHub Pages.
+        #[arg(long)]
+        github_pages: bool,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("{}", format_error(&e));
             ExitCode::FAILURE
@@ -52,8 +68,17 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<()> {
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Check { root, format } => check(root, &format),
+        Command::Init { dir, github_pages } => {
+            let written = kbsite::init::init(&dir, github_pages)?;
+            for f in &written {
+                println!("  created {}", dir.join(f).display());
+            }
+            println!("new site in {}: cd there and run `kbsite build`", dir.display());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Build { root, output, baseurl, quiet, profile } => {
             let started = Instant::now();
             let config = SiteConfig::load(&root, &Overrides { output, baseurl })?;
@@ -89,9 +114,38 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     report.output_dir.display()
                 );
             }
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn check(root: PathBuf, format: &str) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let config = SiteConfig::load(&root, &Overrides::default())?;
+    let report = kbsite::check::check(&config)?;
+    if format == "json" {
+        let json = serde_json::json!({
+            "errors": report.errors(),
+            "warnings": report.findings.len() - report.errors(),
+            "pages": report.pages,
+            "links": report.links,
+            "findings": report.findings,
+        });
+        println!("{}", serde_json::to_string_pretty(&json)?);
+    } else {
+        for f in &report.findings {
+            println!("{f}");
+        }
+        println!(
+            "checked {} pages and {} links in {:.2} s: {} errors, {} warnings",
+            report.pages,
+            report.links,
+            started.elapsed().as_secs_f64(),
+            report.errors(),
+            report.findings.len() - report.errors()
+        );
+    }
+    Ok(if report.errors() > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
 /// The error and its causes, once: `error: outer: inner`.

@@ -6,10 +6,11 @@ use std::collections::{BTreeMap, HashMap};
 use super::kb::KbArticle;
 use super::PageId;
 
-/// What loading kept of one article page (the body itself is not kept).
+/// What loading kept of one page's KB facts (the body itself is not kept).
 #[derive(Debug, Clone, Default)]
 pub struct PageKb {
-    pub article: KbArticle,
+    /// `None` when the page is not a KB article (its mentions still count).
+    pub article: Option<KbArticle>,
     /// Article numbers mentioned in the body, sorted, without duplicates.
     pub mentions: Vec<u32>,
 }
@@ -64,8 +65,8 @@ impl Term {
 /// The KB view of a site.
 #[derive(Debug, Default)]
 pub struct KbSite {
-    /// Per page (indexed by [`PageId`]): its article, if it is one.
-    pub articles: Vec<Option<PageKb>>,
+    /// Per page (indexed by [`PageId`]): its article, if it is one, and its mentions.
+    pub articles: Vec<PageKb>,
     pub by_number: HashMap<u32, PageId>,
     /// Per page: the articles it mentions that exist (not itself), by number.
     pub cites: Vec<Vec<PageId>>,
@@ -101,32 +102,32 @@ pub fn term_slug(term: &str) -> String {
 impl KbSite {
     /// Builds the graph and indexes. `articles[i]` is page `i`'s article, if any. Linear in the
     /// number of articles and mentions (hash lookups, one sort per list).
-    pub fn build(articles: Vec<Option<PageKb>>) -> KbSite {
+    pub fn build(articles: Vec<PageKb>) -> KbSite {
         let n = articles.len();
         let mut by_number: HashMap<u32, PageId> = HashMap::with_capacity(n);
         let mut duplicate_numbers = Vec::new();
         for (id, a) in articles.iter().enumerate() {
-            if let Some(a) = a {
-                if a.article.number == 0 {
+            if let Some(art) = &a.article {
+                if art.number == 0 {
                     continue;
                 }
-                if let Some(&first) = by_number.get(&a.article.number) {
+                if let Some(&first) = by_number.get(&art.number) {
                     duplicate_numbers.push((first, id));
                 } else {
-                    by_number.insert(a.article.number, id);
+                    by_number.insert(art.number, id);
                 }
             }
         }
-        let number_of = |id: PageId| articles[id].as_ref().map_or(0, |a| a.article.number);
+        let number_of = |id: PageId| articles[id].article.as_ref().map_or(0, |a| a.number);
 
         let mut cites = vec![Vec::new(); n];
         let mut cited_by: Vec<Vec<PageId>> = vec![Vec::new(); n];
         let mut unresolved = Vec::new();
         for (id, a) in articles.iter().enumerate() {
-            let Some(a) = a else { continue };
             for &m in &a.mentions {
                 match by_number.get(&m) {
-                    Some(&target) if target != id => {
+                    // Only articles cite: an index page listing articles is not a citation.
+                    Some(&target) if target != id && a.article.is_some() => {
                         cites[id].push(target);
                         cited_by[target].push(id);
                     }
@@ -152,8 +153,7 @@ impl KbSite {
             }
         };
         for (id, a) in articles.iter().enumerate() {
-            let Some(a) = a else { continue };
-            let art = &a.article;
+            let Some(art) = &a.article else { continue };
             if !art.product.is_empty() {
                 add(TermKind::Products, &art.product, id);
             }
@@ -168,8 +168,8 @@ impl KbSite {
             }
         }
         let newest_first = |a: &PageId, b: &PageId| {
-            let (x, y) = (articles[*a].as_ref().unwrap(), articles[*b].as_ref().unwrap());
-            y.article.last_modified.cmp(&x.article.last_modified).then(x.article.number.cmp(&y.article.number))
+            let (x, y) = (articles[*a].article.as_ref().unwrap(), articles[*b].article.as_ref().unwrap());
+            y.last_modified.cmp(&x.last_modified).then(x.number.cmp(&y.number))
         };
         let mut terms = BTreeMap::new();
         for (kind, map) in maps {
@@ -203,11 +203,11 @@ impl KbSite {
     }
 
     pub fn article(&self, id: PageId) -> Option<&KbArticle> {
-        self.articles.get(id).and_then(|a| a.as_ref()).map(|a| &a.article)
+        self.articles.get(id).and_then(|a| a.article.as_ref())
     }
 
     pub fn article_count(&self) -> usize {
-        self.articles.iter().filter(|a| a.is_some()).count()
+        self.articles.iter().filter(|a| a.article.is_some()).count()
     }
 }
 
@@ -216,18 +216,18 @@ mod tests {
     use super::*;
     use chrono::NaiveDate;
 
-    fn art(number: u32, product: &str, keywords: &[&str], date: (i32, u32, u32), mentions: &[u32]) -> Option<PageKb> {
-        Some(PageKb {
-            article: KbArticle {
+    fn art(number: u32, product: &str, keywords: &[&str], date: (i32, u32, u32), mentions: &[u32]) -> PageKb {
+        PageKb {
+            article: Some(KbArticle {
                 id: format!("Q{number}"),
                 number,
                 product: product.into(),
                 keywords: keywords.iter().map(|s| s.to_string()).collect(),
                 last_modified: NaiveDate::from_ymd_opt(date.0, date.1, date.2),
                 ..Default::default()
-            },
+            }),
             mentions: mentions.to_vec(),
-        })
+        }
     }
 
     #[test]
@@ -243,14 +243,15 @@ mod tests {
     fn graph_cites_cited_by_and_unresolved() {
         let site = KbSite::build(vec![
             art(100, "Exchange", &["kbusage"], (1999, 1, 1), &[100, 200, 999]),
-            None,
+            PageKb { article: None, mentions: vec![100, 888] },
             art(200, "Exchange", &["KBUSAGE", "exc5"], (2000, 5, 1), &[100]),
             art(300, "Mail", &[], (1998, 1, 1), &[100, 200]),
         ]);
         assert_eq!(site.cites[0], vec![2], "self-mention and unknown article are not links");
         assert_eq!(site.cited_by[0], vec![2, 3]);
         assert_eq!(site.cited_by[2], vec![0, 3]);
-        assert_eq!(site.unresolved, vec![(0, 999)]);
+        assert_eq!(site.unresolved, vec![(0, 999), (1, 888)], "non-articles' mentions count too");
+        assert_eq!(site.cites[1], Vec::<PageId>::new(), "only articles cite");
         let kw = site.terms(TermKind::Keywords);
         assert_eq!(
             kw.iter().map(|t| (t.name.as_str(), t.pages.clone())).collect::<Vec<_>>(),

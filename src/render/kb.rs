@@ -279,13 +279,11 @@ mod tests {
     use crate::analyze::kb_index::PageKb;
 
     fn site() -> KbSite {
-        let art = |n: u32| {
-            Some(PageKb {
-                article: KbArticle { id: format!("Q{n}"), number: n, ..Default::default() },
-                mentions: vec![],
-            })
+        let art = |n: u32| PageKb {
+            article: Some(KbArticle { id: format!("Q{n}"), number: n, ..Default::default() }),
+            mentions: vec![],
         };
-        KbSite::build(vec![art(151228), art(151261), None])
+        KbSite::build(vec![art(151228), art(151261), PageKb::default()])
     }
 
     #[test]

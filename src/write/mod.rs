@@ -6,6 +6,28 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
+/// Where rendered output goes: a staging folder on disk, or `kbsite check`'s in-memory record.
+pub trait Sink: Sync {
+    /// Creates every folder the given output files need, once each.
+    fn create_dirs(&self, files: &mut dyn Iterator<Item = &str>) -> Result<()>;
+    /// Writes one output file (its folder exists).
+    fn write(&self, rel: &str, bytes: &[u8]) -> Result<()>;
+    /// Copies a file unchanged; returns its size.
+    fn copy(&self, from: &Path, rel: &str) -> Result<u64>;
+}
+
+impl Sink for Stage {
+    fn create_dirs(&self, files: &mut dyn Iterator<Item = &str>) -> Result<()> {
+        Stage::create_dirs(self, files)
+    }
+    fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
+        Stage::write(self, rel, bytes)
+    }
+    fn copy(&self, from: &Path, rel: &str) -> Result<u64> {
+        Stage::copy(self, from, rel)
+    }
+}
+
 /// A build's output under construction.
 pub struct Stage {
     pub output: PathBuf,

@@ -1,0 +1,261 @@
+//! `kbsite check`: load and render everything in memory, write nothing, and report what is
+//! wrong — links and assets that point nowhere (including `#anchors`), mentions of articles not in
+//! the site, duplicate URLs, front matter problems, pages without a title.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use anyhow::Result;
+use rayon::prelude::*;
+
+use crate::analyze::permalink::percent_decode;
+use crate::build::{prepare, render_all, BuildOptions, Laps};
+use crate::config::SiteConfig;
+use crate::diagnostics::{Diagnostic, Diagnostics, Severity};
+use crate::write::Sink;
+
+/// What the checker keeps of one rendered HTML file.
+#[derive(Debug, Default)]
+struct HtmlFacts {
+    ids: HashSet<Box<str>>,
+    /// Distinct link targets (`href` / `src`) as written.
+    links: Vec<Box<str>>,
+}
+
+/// A sink that records outputs instead of writing them.
+#[derive(Default)]
+struct Recorder {
+    files: Mutex<HashSet<String>>,
+    html: Mutex<HashMap<String, HtmlFacts>>,
+}
+
+impl Sink for Recorder {
+    fn create_dirs(&self, _: &mut dyn Iterator<Item = &str>) -> Result<()> {
+        Ok(())
+    }
+
+    fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
+        self.files.lock().unwrap_or_else(|e| e.into_inner()).insert(rel.to_string());
+        if rel.ends_with(".html") {
+            let facts = html_facts(&String::from_utf8_lossy(bytes));
+            self.html.lock().unwrap_or_else(|e| e.into_inner()).insert(rel.to_string(), facts);
+        }
+        Ok(())
+    }
+
+    fn copy(&self, from: &Path, rel: &str) -> Result<u64> {
+        self.files.lock().unwrap_or_else(|e| e.into_inner()).insert(rel.to_string());
+        Ok(std::fs::metadata(from).map(|m| m.len()).unwrap_or(0))
+    }
+}
+
+/// Values of `name="…"` / `name='…'` attributes, in order.
+fn attribute_values<'a>(html: &'a str, name: &str, mut f: impl FnMut(&'a str)) {
+    for quote in ['"', '\''] {
+        let needle = format!(" {name}={quote}");
+        let mut from = 0;
+        while let Some(i) = html[from..].find(&needle) {
+            let start = from + i + needle.len();
+            let Some(len) = html[start..].find(quote) else { break };
+            f(&html[start..start + len]);
+            from = start + len;
+        }
+    }
+}
+
+fn html_facts(html: &str) -> HtmlFacts {
+    let mut facts = HtmlFacts::default();
+    attribute_values(html, "id", |v| {
+        facts.ids.insert(html_escape::decode_html_entities(v).into());
+    });
+    attribute_values(html, "name", |v| {
+        facts.ids.insert(html_escape::decode_html_entities(v).into());
+    });
+    let mut seen = HashSet::new();
+    for attr in ["href", "src"] {
+        attribute_values(html, attr, |v| {
+            if seen.insert(v) {
+                facts.links.push(html_escape::decode_html_entities(v).into());
+            }
+        });
+    }
+    facts
+}
+
+/// Where an internal link lands: the output file and the anchor, or `None` for external links.
+fn resolve(link: &str, page_output: &str, baseurl: &str) -> Option<Result<(String, Option<String>), String>> {
+    let lower = link.to_ascii_lowercase();
+    if link.is_empty()
+        || link.starts_with("//")
+        || ["http:", "https:", "mailto:", "javascript:", "data:", "tel:", "ftp:"].iter().any(|s| lower.starts_with(s))
+    {
+        return None;
+    }
+    let (rest, anchor) = match link.split_once('#') {
+        Some((r, a)) => (r, Some(percent_decode(a))),
+        None => (link, None),
+    };
+    let path = rest.split('?').next().unwrap_or("");
+    let dir = page_output.rsplit_once('/').map_or("", |(d, _)| d);
+    let joined = if path.is_empty() {
+        return Some(Ok((page_output.to_string(), anchor)));
+    } else if let Some(abs) = path.strip_prefix('/') {
+        let full = format!("/{abs}");
+        match full.strip_prefix(baseurl) {
+            Some(inside) if baseurl.is_empty() || inside.is_empty() || inside.starts_with('/') => {
+                inside.trim_start_matches('/').to_string()
+            }
+            _ => return Some(Err(format!("points outside the site's baseurl `{baseurl}`"))),
+        }
+    } else {
+        format!("{dir}/{path}")
+    };
+    // Normalise `.` and `..` segments.
+    let mut parts: Vec<&str> = Vec::new();
+    let decoded = percent_decode(&joined);
+    for seg in decoded.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                if parts.pop().is_none() {
+                    return Some(Err("climbs above the site root".into()));
+                }
+            }
+            s => parts.push(s),
+        }
+    }
+    let mut target = parts.join("/");
+    if path.ends_with('/') || target.is_empty() {
+        if !target.is_empty() {
+            target.push('/');
+        }
+        target.push_str("index.html");
+    }
+    Some(Ok((target, anchor)))
+}
+
+/// The findings of a check, in a stable order.
+pub struct CheckReport {
+    pub findings: Vec<Diagnostic>,
+    pub pages: usize,
+    pub links: usize,
+}
+
+impl CheckReport {
+    pub fn errors(&self) -> usize {
+        self.findings.iter().filter(|d| d.severity == Severity::Error).count()
+    }
+}
+
+pub fn check(config: &SiteConfig) -> Result<CheckReport> {
+    let diags = Diagnostics::default();
+    let mut laps = Laps::new();
+    let prepared = prepare(config, &diags, &mut laps)?;
+    let recorder = Recorder::default();
+    let opts = BuildOptions { quiet: true, ..Default::default() };
+    // Render even when loading found errors: report everything in one run.
+    let _ = render_all(config, &prepared, &recorder, &diags, &opts);
+
+    let files = recorder.files.into_inner().unwrap_or_else(|e| e.into_inner());
+    let html = recorder.html.into_inner().unwrap_or_else(|e| e.into_inner());
+    let source_of: HashMap<&str, PathBuf> =
+        prepared.pages.iter().map(|p| (p.output.as_str(), p.loaded.file.abs.clone())).collect();
+    let blame = |output: &str| source_of.get(output).cloned().unwrap_or_else(|| config.output.join(output));
+
+    let link_count: usize = html.values().map(|f| f.links.len()).sum();
+    let mut entries: Vec<(&String, &HtmlFacts)> = html.iter().collect();
+    entries.sort_by(|a, b| a.0.cmp(b.0));
+    let found: Vec<Diagnostic> = entries
+        .par_iter()
+        .flat_map_iter(|(output, facts)| {
+            let mut out = Vec::new();
+            for link in &facts.links {
+                let Some(resolved) = resolve(link, output, &config.baseurl) else { continue };
+                let problem = match resolved {
+                    Err(why) => Some(why),
+                    Ok((target, anchor)) => {
+                        let exists = |t: &str| files.contains(t);
+                        let target = if exists(&target) {
+                            Some(target)
+                        } else if exists(&format!("{target}/index.html")) {
+                            Some(format!("{target}/index.html"))
+                        } else if exists(&format!("{target}.html")) {
+                            Some(format!("{target}.html"))
+                        } else {
+                            None
+                        };
+                        match (target, anchor) {
+                            (None, _) => Some("points to no page or file in the site".to_string()),
+                            (Some(t), Some(a)) if !a.is_empty() => match html.get(&t) {
+                                Some(f) if !f.ids.contains(a.as_str()) => {
+                                    Some(format!("anchor `#{a}` does not exist on that page"))
+                                }
+                                _ => None,
+                            },
+                            _ => None,
+                        }
+                    }
+                };
+                if let Some(why) = problem {
+                    out.push(Diagnostic::error(blame(output), None, format!("link `{link}` {why}")));
+                }
+            }
+            out
+        })
+        .collect();
+    for d in found {
+        diags.push(d);
+    }
+
+    for page in &prepared.pages {
+        if page.title.trim().is_empty() && page.output.ends_with(".html") {
+            diags.warning(&page.loaded.file.abs, None, "page has no title");
+        }
+    }
+    let mut unresolved: HashMap<usize, Vec<u32>> = HashMap::new();
+    for &(page, number) in &prepared.kb.unresolved {
+        unresolved.entry(page).or_default().push(number);
+    }
+    for (page, mut numbers) in unresolved {
+        numbers.sort_unstable();
+        let list: Vec<String> = numbers.iter().map(|n| format!("Q{n}")).collect();
+        diags.warning(
+            &prepared.pages[page].loaded.file.abs,
+            None,
+            format!("mentions articles not in the site: {}", list.join(", ")),
+        );
+    }
+    Ok(CheckReport { findings: diags.take_sorted(), pages: html.len(), links: link_count })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_resolve_like_a_static_server() {
+        let r = |link: &str| resolve(link, "kb/151/Q151228/index.html", "/kbarchive");
+        assert_eq!(r("https://x.org/"), None);
+        assert_eq!(r("mailto:a@b"), None);
+        assert_eq!(r("/kbarchive/kb/1/Q1/"), Some(Ok(("kb/1/Q1/index.html".into(), None))));
+        assert_eq!(r("/kbarchive/"), Some(Ok(("index.html".into(), None))));
+        assert_eq!(
+            r("../../152/Q152000/#summary"),
+            Some(Ok(("kb/152/Q152000/index.html".into(), Some("summary".into()))))
+        );
+        assert_eq!(r("#cited-by"), Some(Ok(("kb/151/Q151228/index.html".into(), Some("cited-by".into())))));
+        assert_eq!(r("/kbarchive/assets/kbsite.css?v=1"), Some(Ok(("assets/kbsite.css".into(), None))));
+        assert!(r("/other/x/").unwrap().is_err());
+        assert!(r("../../../../../x").unwrap().is_err());
+    }
+
+    #[test]
+    fn facts_collect_ids_and_distinct_links() {
+        let f = html_facts(
+            "<h2 id=\"a\">x</h2><a href=\"/x/\">1</a><a href='/x/'>2</a><img src=\"i.png\"><a name=\"old\"></a>",
+        );
+        assert!(f.ids.contains("a") && f.ids.contains("old"));
+        assert_eq!(f.links.iter().map(|l| l.as_ref()).collect::<Vec<_>>(), ["/x/", "i.png"]);
+    }
+}

@@ -22,7 +22,9 @@ pub fn files(
     index_pages: &[GeneratedPage],
     assets: &[Asset],
 ) -> Vec<(String, Vec<u8>)> {
-    let taken = |path: &str| assets.iter().any(|a| a.output == path) || pages.iter().any(|p| p.output == path);
+    let outputs: std::collections::HashSet<&str> =
+        assets.iter().map(|a| a.output.as_str()).chain(pages.iter().map(|p| p.output.as_str())).collect();
+    let taken = |path: &str| outputs.contains(path);
     let mut out = Vec::new();
 
     // Sitemap: every HTML page, articles with their last-modified date.

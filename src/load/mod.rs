@@ -48,8 +48,13 @@ const ALWAYS_EXCLUDED: &[&str] = &["node_modules", "vendor", "Gemfile", "Gemfile
 /// `source`. The result is sorted by path so builds are deterministic.
 pub fn walk(config: &SiteConfig, diags: &Diagnostics) -> Inventory {
     let mut inv = Inventory::default();
-    let skip_dirs: Vec<PathBuf> =
-        [&config.output, &config.templates_dir, &config.static_dir].iter().map(|p| normalize(p)).collect();
+    // Folders that may lie inside `source` but are never sources, as the walk will spell them
+    // (canonicalised once here, not per visited folder).
+    let canon_source = normalize(&config.source);
+    let skip_dirs: Vec<PathBuf> = [&config.output, &config.templates_dir, &config.static_dir]
+        .iter()
+        .filter_map(|p| normalize(p).strip_prefix(&canon_source).ok().map(|rel| config.source.join(rel)))
+        .collect();
     let output_name = config.output.file_name().map(|n| n.to_string_lossy().into_owned());
     let walker = WalkDir::new(&config.source).follow_links(true).sort_by_file_name().into_iter();
     let walker = walker.filter_entry(|entry| {
@@ -73,7 +78,7 @@ pub fn walk(config: &SiteConfig, diags: &Diagnostics) -> Inventory {
                 return false;
             }
         }
-        !(entry.file_type().is_dir() && skip_dirs.contains(&normalize(entry.path())))
+        !(entry.file_type().is_dir() && skip_dirs.iter().any(|d| d == entry.path()))
     });
     for entry in walker {
         match entry {

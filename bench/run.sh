@@ -1,0 +1,283 @@
+#!/usr/bin/env bash
+# bench/run.sh — time a kbsite build against Hugo and against the disk floor.
+#
+# Usage (from anywhere; the script works from the repo root):
+#
+#   bench/run.sh                      # 60,000-article corpus (bench/out/corpus-60k)
+#   N=2000 bench/run.sh               # smaller corpus (bench/out/corpus-2k)
+#
+# Environment:
+#   N=60000        articles in the synthetic corpus
+#   SEED=1         kbgen seed
+#   SKIP_HUGO=1    skip the Hugo run;  SKIP_SAMPLE=1  skip the real-sample run
+#   SAMPLE=DIR     the real archive sample (default ../shared/kbarchive-sample/site)
+#
+# Steps:
+#   1. cargo build --release (kbsite, kbgen, kbfloor);
+#   2. generate the corpus once: bench/out/corpus-<N> (kbsite/Jekyll format) and
+#      bench/out/hugo-<N> (Hugo format); existing corpora are reused;
+#   3. delete the old timed outputs (bench/out/runs), then warm all inputs;
+#   4. /usr/bin/time -v a full `kbsite build --root CORPUS --output FRESH --quiet`
+#      and a second build over that existing output;
+#   5. kbfloor: write the same files/sizes as the kbsite output (or, if kbsite
+#      produced nothing, as the Hugo output) into a fresh folder — the disk floor;
+#   6. `hugo --quiet -s bench/out/hugo-<N> -d FRESH` (Debian package `hugo`,
+#      installed with apt-get if missing), checked for one page per article;
+#   7. kbsite on a copy of the real sample (bench/out/sample, plus a site.toml);
+#   8. a table: wall s, CPU s (user+sys), peak RSS MB, output files, output MB,
+#      and the ratios kbsite/hugo and kbsite/floor.
+#
+# Every timed run writes into its own fresh folder under bench/out/runs/ (old
+# ones are deleted at the start only: this disk is slow at creating files right
+# after deleting many). A failing step is reported and the script continues.
+# Logs and /usr/bin/time reports: bench/out/runs/<name>.log / <name>.time;
+# the table is also saved as bench/out/runs/results.tsv.
+
+set -uo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
+ROOT=$(pwd)
+
+N=${N:-60000}
+SEED=${SEED:-1}
+SAMPLE=${SAMPLE:-../shared/kbarchive-sample/site}
+if (( N % 1000 == 0 )); then LABEL="$((N / 1000))k"; else LABEL="$N"; fi
+
+OUT=bench/out
+CORPUS=$OUT/corpus-$LABEL
+HUGO_SRC=$OUT/hugo-$LABEL
+SAMPLE_COPY=$OUT/sample
+RUNS=$OUT/runs
+BIN=target/release
+
+say() { printf '\n== %s\n' "$*"; }
+warn() { printf '!! %s\n' "$*" >&2; }
+
+# ---------------------------------------------------------------- 1. build
+say "cargo build --release"
+if ! cargo build --release; then
+    warn "cargo build --release failed"
+    exit 1
+fi
+for b in kbgen kbfloor; do
+    [[ -x $BIN/$b ]] || { warn "missing $BIN/$b"; exit 1; }
+done
+
+# apt_install PKG: install a Debian package; if apt refuses because of an
+# interrupted earlier upgrade, let `apt-get -f install` complete it and retry.
+apt_install() {
+    apt-get update -qq
+    if ! apt-get install -y -qq --no-install-recommends "$1" >/dev/null; then
+        warn "apt-get install $1 failed; running apt-get --fix-broken install and retrying"
+        apt-get install -y -qq --fix-broken >/dev/null &&
+            apt-get install -y -qq --no-install-recommends "$1" >/dev/null
+    fi
+}
+
+if [[ ! -x /usr/bin/time ]]; then
+    say "installing GNU time"
+    apt_install time
+fi
+
+# ---------------------------------------------------------------- 2. corpora
+mkdir -p "$OUT"
+gen() { # format dir
+    local format=$1 dir=$2
+    if [[ -d $dir ]]; then
+        echo "reusing $dir"
+        return 0
+    fi
+    rm -rf "$dir.tmp"
+    if "$BIN/kbgen" --articles "$N" --seed "$SEED" --format "$format" --out "$dir.tmp"; then
+        mv "$dir.tmp" "$dir"
+    else
+        warn "kbgen --format $format failed"
+        return 1
+    fi
+}
+say "corpus: $N articles (seed $SEED)"
+gen kbsite "$CORPUS" || exit 1
+gen hugo "$HUGO_SRC" || exit 1
+
+HAVE_SAMPLE=0
+if [[ -z ${SKIP_SAMPLE:-} && -d $SAMPLE ]]; then
+    HAVE_SAMPLE=1
+    if [[ ! -f $SAMPLE_COPY/site.toml ]]; then
+        rm -rf "$SAMPLE_COPY"
+        cp -r "$SAMPLE" "$SAMPLE_COPY" && chmod -R u+w "$SAMPLE_COPY"
+        cat >"$SAMPLE_COPY/site.toml" <<'EOF'
+title = "KnowledgeBase Archive"
+description = "An Archive of Early Microsoft KnowledgeBase Articles"
+url = "http://jeffpar.github.io"
+baseurl = "/kbarchive"
+source = "."
+output = "_site"
+exclude = ["node_modules", "tmp", "txt", "Gemfile*", "package*.json", "scripts", "*.sh"]
+EOF
+        echo "copied $SAMPLE to $SAMPLE_COPY (+ site.toml)"
+    else
+        echo "reusing $SAMPLE_COPY"
+    fi
+fi
+
+# ---------------------------------------------------------------- 3. clean + warm
+say "removing old outputs, warming inputs"
+rm -rf "$RUNS"
+sync
+mkdir -p "$RUNS"
+warm_dirs=("$CORPUS" "$HUGO_SRC")
+(( HAVE_SAMPLE )) && warm_dirs+=("$SAMPLE_COPY")
+find "${warm_dirs[@]}" -type f -print0 | xargs -0 cat >/dev/null
+for b in kbsite kbgen kbfloor; do [[ -f $BIN/$b ]] && cat "$BIN/$b" >/dev/null; done
+
+# ---------------------------------------------------------------- timing helpers
+# Results: one line per run in $RUNS/results.raw:
+#   name status wall cpu rss_mb files mb
+count_files() { [[ -d $1 ]] && find "$1" -type f | wc -l || echo 0; }
+count_bytes() {
+    [[ -d $1 ]] && find "$1" -type f -printf '%s\n' | awk '{s += $1} END {printf "%d\n", s}' || echo 0
+}
+time_field() { # file label
+    grep -F "$2" "$1" 2>/dev/null | head -1 | awk -F': ' '{print $NF}'
+}
+wall_seconds() { # "h:mm:ss" or "m:ss.xx"
+    awk -F: '{ if (NF == 3) print $1 * 3600 + $2 * 60 + $3; else if (NF == 2) print $1 * 60 + $2; else print $1 }' <<<"$1"
+}
+
+# timed NAME OUTDIR CMD... — runs CMD under /usr/bin/time -v, records a row.
+timed() {
+    local name=$1 outdir=$2
+    shift 2
+    local tf=$RUNS/$name.time log=$RUNS/$name.log
+    echo "\$ $*"
+    /usr/bin/time -v -o "$tf" "$@" >"$log" 2>&1
+    local rc=$?
+    local wall user sys rss files bytes status
+    wall=$(wall_seconds "$(time_field "$tf" 'Elapsed (wall clock)')")
+    user=$(time_field "$tf" 'User time (seconds)')
+    sys=$(time_field "$tf" 'System time (seconds)')
+    rss=$(time_field "$tf" 'Maximum resident set size')
+    files=$(count_files "$outdir")
+    bytes=$(count_bytes "$outdir")
+    status=ok
+    if (( rc != 0 )); then
+        status="FAILED(rc=$rc)"
+    elif (( files == 0 )); then
+        status="FAILED(no-output)"
+    fi
+    if [[ $status != ok ]]; then
+        warn "$name: $status — see $log"
+        tail -5 "$log" | sed 's/^/   | /' >&2
+    fi
+    awk -v n="$name" -v s="$status" -v w="${wall:-0}" -v u="${user:-0}" -v y="${sys:-0}" \
+        -v r="${rss:-0}" -v f="$files" -v b="$bytes" \
+        'BEGIN { printf "%s %s %.2f %.2f %.1f %d %.1f\n", n, s, w, u + y, r / 1024, f, b / 1e6 }' \
+        >>"$RUNS/results.raw"
+    printf '   %s: %s, wall %.2f s, %s files\n' "$name" "$status" "${wall:-0}" "$files"
+    return $rc
+}
+
+# ---------------------------------------------------------------- 4. kbsite
+KBSITE_OK=0
+say "kbsite build ($CORPUS)"
+if [[ -x $BIN/kbsite ]]; then
+    timed kbsite "$RUNS/kbsite" "$BIN/kbsite" build --root "$CORPUS" --output "$RUNS/kbsite" --quiet
+    if [[ $(count_files "$RUNS/kbsite") -gt 0 ]]; then
+        KBSITE_OK=1
+        timed kbsite-rebuild "$RUNS/kbsite" "$BIN/kbsite" build --root "$CORPUS" --output "$RUNS/kbsite" --quiet
+        pages=$(find "$RUNS/kbsite/kb" -name index.html 2>/dev/null | wc -l)
+        echo "   kbsite article pages: $pages (expected $N)"
+    else
+        warn "kbsite produced no output: skipping the rebuild and the kbsite floor"
+    fi
+else
+    warn "$BIN/kbsite not built"
+    echo "kbsite FAILED(missing) 0 0 0 0 0" >>"$RUNS/results.raw"
+fi
+
+# ---------------------------------------------------------------- 6. hugo
+HUGO_OK=0
+if [[ -z ${SKIP_HUGO:-} ]]; then
+    say "hugo ($HUGO_SRC)"
+    if ! command -v hugo >/dev/null; then
+        echo "installing Debian hugo"
+        apt_install hugo
+    fi
+    if command -v hugo >/dev/null; then
+        hugo version
+        rm -f "$HUGO_SRC/.hugo_build.lock"
+        if timed hugo "$RUNS/hugo" hugo --quiet -s "$HUGO_SRC" -d "$ROOT/$RUNS/hugo"; then
+            pages=$(find "$RUNS/hugo/kb" -name index.html | wc -l)
+            if (( pages == N + 1 || pages == N )); then
+                HUGO_OK=1
+                echo "   hugo article pages: $pages (= $N articles + the /kb/ section page)"
+            else
+                warn "hugo wrote $pages pages under kb/, expected $N (+1 section page)"
+            fi
+        fi
+    else
+        warn "hugo is not available"
+    fi
+fi
+
+# ---------------------------------------------------------------- 5. floor
+# The floor's wall time is kbfloor's own measure of the writing alone (it
+# excludes walking the model tree); CPU and RSS come from /usr/bin/time.
+floor() { # name model
+    local name=$1 model=$2
+    timed "$name" "$RUNS/$name" "$BIN/kbfloor" --like "$model" --out "$RUNS/$name"
+    local secs
+    secs=$(grep -o 'seconds=[0-9.]*' "$RUNS/$name.log" | cut -d= -f2)
+    if [[ -n $secs ]]; then
+        awk -v n="$name" -v s="$secs" '$1 == n { $3 = sprintf("%.2f", s) } { print }' \
+            "$RUNS/results.raw" >"$RUNS/results.tmp" && mv "$RUNS/results.tmp" "$RUNS/results.raw"
+        grep '^kbfloor:' "$RUNS/$name.log" | sed 's/^/   /'
+    fi
+}
+say "disk floor (kbfloor)"
+if (( KBSITE_OK )); then
+    floor floor-kbsite "$RUNS/kbsite"
+fi
+if (( HUGO_OK )); then
+    floor floor-hugo "$RUNS/hugo"
+fi
+(( KBSITE_OK || HUGO_OK )) || warn "no build output to model the floor on"
+
+# ---------------------------------------------------------------- 7. real sample
+if (( HAVE_SAMPLE )); then
+    say "kbsite build (real sample: $SAMPLE_COPY)"
+    if [[ -x $BIN/kbsite ]]; then
+        timed kbsite-sample "$RUNS/kbsite-sample" "$BIN/kbsite" build --root "$SAMPLE_COPY" --output "$RUNS/kbsite-sample" --quiet
+    else
+        echo "kbsite-sample FAILED(missing) 0 0 0 0 0" >>"$RUNS/results.raw"
+    fi
+fi
+
+# ---------------------------------------------------------------- 8. table
+say "results (N=$N, $(nproc) cores)"
+{
+    printf 'run\tstatus\twall_s\tcpu_s\tpeak_rss_mb\tfiles\tmb\n'
+    tr ' ' '\t' <"$RUNS/results.raw"
+} >"$RUNS/results.tsv"
+awk '
+    { name[NR] = $1; st[NR] = $2; wall[NR] = $3; cpu[NR] = $4; rss[NR] = $5; files[NR] = $6; mb[NR] = $7; idx[$1] = NR }
+    END {
+        printf "%-16s %-18s %9s %9s %9s %9s %9s\n", "run", "status", "wall s", "CPU s", "RSS MB", "files", "MB"
+        for (i = 1; i <= NR; i++)
+            printf "%-16s %-18s %9.2f %9.2f %9.1f %9d %9.1f\n", name[i], st[i], wall[i], cpu[i], rss[i], files[i], mb[i]
+        print ""
+        k = idx["kbsite"]; h = idx["hugo"]; f = idx["floor-kbsite"]
+        if (k && st[k] == "ok" && h && st[h] == "ok")
+            printf "kbsite/hugo:  wall %.2fx, CPU %.2fx, RSS %.2fx\n", wall[k] / wall[h], cpu[k] / (cpu[h] > 0 ? cpu[h] : 1), rss[k] / (rss[h] > 0 ? rss[h] : 1)
+        else
+            print "kbsite/hugo:  n/a (a run failed or was skipped)"
+        if (k && st[k] == "ok" && f && st[f] == "ok" && wall[f] > 0)
+            printf "kbsite/floor: wall %.2fx\n", wall[k] / wall[f]
+        else
+            print "kbsite/floor: n/a (kbsite failed)"
+        fh = idx["floor-hugo"]
+        if (h && st[h] == "ok" && fh && st[fh] == "ok" && wall[fh] > 0)
+            printf "hugo/floor:   wall %.2fx\n", wall[h] / wall[fh]
+    }' "$RUNS/results.raw"
+echo
+echo "floor wall = kbfloor's own timing of the writes; details in $RUNS/*.log, $RUNS/*.time"

@@ -310,7 +310,7 @@ fn render_and_write(
         .filter_map(|g| {
             progress.tick();
             let html = renderer
-                .render_template(g.template, g.page.clone())
+                .render_template(g.template, kb.page_json(g))
                 .map_err(|msg| diags.error(&config.templates_dir.join(g.template), None, msg))
                 .ok()?;
             stage

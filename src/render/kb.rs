@@ -99,13 +99,23 @@ impl<'a> KbRender<'a> {
     }
 }
 
-/// One generated page: where it goes, what template renders it with which `page` value, and
-/// which pages it lists (what it depends on).
+/// What a generated page shows; its `page` value is built only when it is rendered, so the
+/// thousands of index pages of a large archive never sit in memory as JSON at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Generated {
+    /// Page `n` (1-based) of the `index`-th term of `kind`.
+    Term { kind: TermKind, index: usize, n: usize },
+    Overview(TermKind),
+    Home,
+}
+
+/// One generated page: where it goes, its template, what it shows, and which pages it lists
+/// (what it depends on).
 pub struct GeneratedPage {
     pub url: String,
     pub output: String,
     pub template: &'static str,
-    pub page: Json,
+    pub what: Generated,
     pub lists: Vec<PageId>,
 }
 
@@ -129,71 +139,97 @@ impl KbRender<'_> {
         let mut out = Vec::new();
         let size = self.config.kb.page_size;
         for kind in TermKind::ALL {
-            let terms = self.kb.terms(kind);
-            for term in terms {
-                let chunks: Vec<&[PageId]> = term.pages.chunks(size).collect();
-                let total_pages = chunks.len();
-                for (i, chunk) in chunks.iter().enumerate() {
-                    let n = i + 1;
-                    let url = term_page_url(term, n);
-                    let page = json!({
-                        "title": format!("{}: {}", kind_singular(kind), term.name),
-                        "url": url,
-                        "kb_index": {
-                            "kind": kind.folder(),
-                            "kind_title": kind.title(),
-                            "kind_url": self.config.relative_url(&format!("/{}/", kind.folder())),
-                            "name": term.name,
-                            "total": term.pages.len(),
-                            "page": n,
-                            "pages": total_pages,
-                            "prev_url": (n > 1).then(|| self.config.relative_url(&term_page_url(term, n - 1))),
-                            "next_url": (n < total_pages).then(|| self.config.relative_url(&term_page_url(term, n + 1))),
-                            "first": i * size + 1,
-                            "articles": chunk.iter().map(|&p| self.summary(p)).collect::<Vec<_>>(),
-                            "chart": (kind == TermKind::Products && n == 1).then(|| self.year_chart(&term.pages)),
-                        }
-                    });
+            for (index, term) in self.kb.terms(kind).iter().enumerate() {
+                for (i, chunk) in term.pages.chunks(size).enumerate() {
+                    let url = term_page_url(term, i + 1);
                     out.push(GeneratedPage {
                         output: output_of(&url),
                         url,
                         template: "kb_term.html",
-                        page,
+                        what: Generated::Term { kind, index, n: i + 1 },
                         lists: chunk.to_vec(),
                     });
                 }
             }
             let url = format!("/{}/", kind.folder());
-            let entries: Vec<Json> = terms
-                .iter()
-                .map(|t| json!({"name": t.name, "url": self.config.relative_url(&t.url()), "count": t.pages.len(), "letter": initial(&t.name)}))
-                .collect();
-            let page = json!({
-                "title": kind.title(),
-                "url": url,
-                "kb_overview": { "kind": kind.folder(), "kind_title": kind.title(), "terms": entries },
-            });
             out.push(GeneratedPage {
                 output: output_of(&url),
                 url,
                 template: "kb_overview.html",
-                page,
+                what: Generated::Overview(kind),
                 lists: Vec::new(),
             });
         }
         if !home_taken {
-            out.push(self.home_page());
+            let recent = self.recent(20);
+            out.push(GeneratedPage {
+                url: "/".into(),
+                output: "index.html".into(),
+                template: "kb_home.html",
+                what: Generated::Home,
+                lists: recent,
+            });
         }
         out
     }
 
-    fn home_page(&self) -> GeneratedPage {
+    /// The `page` value of a generated page.
+    pub fn page_json(&self, g: &GeneratedPage) -> Json {
+        match g.what {
+            Generated::Term { kind, index, n } => self.term_json(kind, &self.kb.terms(kind)[index], n),
+            Generated::Overview(kind) => {
+                let entries: Vec<Json> = self
+                    .kb
+                    .terms(kind)
+                    .iter()
+                    .map(|t| json!({"name": t.name, "url": self.config.relative_url(&t.url()), "count": t.pages.len(), "letter": initial(&t.name)}))
+                    .collect();
+                json!({
+                    "title": kind.title(),
+                    "url": g.url,
+                    "kb_overview": { "kind": kind.folder(), "kind_title": kind.title(), "terms": entries },
+                })
+            }
+            Generated::Home => self.home_json(&g.lists),
+        }
+    }
+
+    fn term_json(&self, kind: TermKind, term: &Term, n: usize) -> Json {
+        let size = self.config.kb.page_size;
+        let total_pages = term.pages.len().div_ceil(size);
+        let chunk = &term.pages[(n - 1) * size..(n * size).min(term.pages.len())];
+        json!({
+            "title": format!("{}: {}", kind_singular(kind), term.name),
+            "url": term_page_url(term, n),
+            "kb_index": {
+                "kind": kind.folder(),
+                "kind_title": kind.title(),
+                "kind_url": self.config.relative_url(&format!("/{}/", kind.folder())),
+                "name": term.name,
+                "total": term.pages.len(),
+                "page": n,
+                "pages": total_pages,
+                "prev_url": (n > 1).then(|| self.config.relative_url(&term_page_url(term, n - 1))),
+                "next_url": (n < total_pages).then(|| self.config.relative_url(&term_page_url(term, n + 1))),
+                "first": (n - 1) * size + 1,
+                "articles": chunk.iter().map(|&p| self.summary(p)).collect::<Vec<_>>(),
+                "chart": (kind == TermKind::Products && n == 1).then(|| self.year_chart(&term.pages)),
+            }
+        })
+    }
+
+    /// The `count` most recently modified articles.
+    fn recent(&self, count: usize) -> Vec<PageId> {
         let mut recent: Vec<PageId> = (0..self.pages.len()).filter(|&i| self.kb.article(i).is_some()).collect();
         recent.sort_by(|&a, &b| {
             let (x, y) = (self.kb.article(a).unwrap(), self.kb.article(b).unwrap());
             y.last_modified.cmp(&x.last_modified).then(x.number.cmp(&y.number))
         });
-        recent.truncate(20);
+        recent.truncate(count);
+        recent
+    }
+
+    fn home_json(&self, recent: &[PageId]) -> Json {
         let products: Vec<Json> = self
             .kb
             .terms(TermKind::Products)
@@ -204,7 +240,7 @@ impl KbRender<'_> {
             .iter()
             .map(|&k| json!({"title": k.title(), "url": self.config.relative_url(&format!("/{}/", k.folder())), "count": self.kb.terms(k).len()}))
             .collect();
-        let page = json!({
+        json!({
             "title": self.config.title,
             "url": "/",
             "kb_home": {
@@ -213,8 +249,7 @@ impl KbRender<'_> {
                 "indexes": counts,
                 "recent": recent.iter().map(|&p| self.summary(p)).collect::<Vec<_>>(),
             }
-        });
-        GeneratedPage { url: "/".into(), output: "index.html".into(), template: "kb_home.html", page, lists: recent }
+        })
     }
 
     /// A small bar chart of articles per year, as inline SVG (no JavaScript).

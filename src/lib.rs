@@ -4,3 +4,4 @@
 //! orchestrated by `build`; plus `serve` and `check`.
 
 pub mod analyze;
+pub mod search;

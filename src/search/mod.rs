@@ -1,0 +1,99 @@
+//! Static full-text search: an index written by the build in Rust from the article text
+//! it already holds, and a dependency-free browser client (`search.js`) that downloads
+//! only the parts a query needs.
+//!
+//! # Pipeline
+//! [`analyze_doc`] tokenizes one document (pure, run in parallel); the build then calls
+//! [`SearchIndexBuilder::add`] once per document in a deterministic order (or
+//! [`SearchIndexBuilder::add_parallel`], which does both in bounded batches), and
+//! [`SearchIndexBuilder::write`] writes the files. Build memory is a few dozen bytes per
+//! distinct term plus ~2 bytes per posting (see `store`).
+//!
+//! # Tokens
+//! See [`tokenize`]: lowercase, Latin letters folded to ASCII, split on non-alphanumerics
+//! (`.` kept between digits: `4.0`), 2..=32 code points, ~50 stop words dropped. Id-like
+//! tokens (`q151228`, `kb151228`) also index their digits (`151228`); queries use the
+//! digits. Each document's own id is indexed as title terms.
+//!
+//! # Files (all under the index folder, e.g. `<output>/search/`)
+//! - `manifest.json`: [`format::Manifest`] — `format` (`"kbsearch-1"`), `docs`,
+//!   `chunkSize`, query parameters (`titleBoost`, `minPrefix`, `maxExpansions`,
+//!   `prefixBudget`, `maxQueryTerms`, `stopWords`), `shards` (first term of each
+//!   dictionary shard, in byte order), `products` (`[name, docCount]`, a product's number
+//!   is its index), `years` (`[year, docCount]`).
+//! - `d/<i>.bin`, dictionary shard `i`: consecutive terms in UTF-8 byte order, ~16 KB
+//!   each. Byte `1` (version), varint count, then per term: varint shared-prefix length
+//!   with the previous term, varint suffix length, suffix bytes, varint `df`, varint
+//!   postings byte length `plen`, varint `loc`: `0` = the `plen` postings bytes follow
+//!   inline (postings ≤ 1 KB), `k > 0` = postings are the file `p/<k-1>.bin`.
+//! - Postings (inline or `p/<k>.bin`): per document in ascending doc order, varint doc
+//!   delta (the first relative to 0) and one impact byte: bits 0–6 = BM25 tf component
+//!   `tf·(k1+1)/(tf + k1·(1−b+b·dl/avgdl))` scaled to 1..=127 (k1 = 1.2, b = 0.75,
+//!   title and body tokens counted), bit 7 = the term is in the title.
+//! - `c/<i>.json`: doc table chunk `i` = docs `i·chunkSize ..`, a JSON array of
+//!   `[id, title, product number or -1, year or null, date, url]`.
+//! - `f/p<n>.bin`, `f/y<year>.bin`: the docs of product `n` / of a year, varint deltas.
+//!
+//! Varints are unsigned LEB128. All integers a client computes are exact in `f64`.
+//!
+//! # Query semantics (identical in [`reader`] and `search.js`)
+//! 1. Terms = [`tokenize::query_terms`] (tokens, ids → digits, deduplicated, ≤ 8).
+//! 2. Each term `q` expands to dictionary terms: the exact term first; if `q` has ≥
+//!    `minPrefix` code points and is not a number (digits and dots), also every term
+//!    starting with `q` (found in the shards from
+//!    the one holding `q` through those whose first term starts with `q`), sorted by df
+//!    descending then term; at most `maxExpansions`, and beyond the first only while the
+//!    postings total ≤ `prefixBudget` bytes (bounds the download). No expansion → no results.
+//! 3. Score of expansion `t` in doc `d` = `idf(q) · (impact & 127 + (title ? titleBoost : 0))
+//!    · w`, with `idf(q) = round(1000·ln(1 + (N − df + 0.5)/(df + 0.5)))` for the largest
+//!    df among `q`'s expansions (so a rare completion cannot outrank the word itself) and
+//!    `w = 4 + floor(4·len(q)/len(t))` (8 when exact). A query term scores the max over its
+//!    expansions; documents must match every query term (AND); the doc score is the sum.
+//! 4. Optional product and year filters intersect with `f/` lists.
+//! 5. Order: score descending, then doc number ascending.
+//!
+//! Typing an id (`Q151228`, `KB151228`, `151228`) and pressing Enter resolves it through
+//! the `151228`/`q151228` terms' title postings, verified against the doc table
+//! ([`SearchIndex::resolve_id`]).
+
+mod builder;
+pub mod format;
+pub mod reader;
+mod store;
+pub mod tokenize;
+pub mod varint;
+
+#[cfg(test)]
+mod tests;
+
+pub use builder::{analyze_doc, DocTerms, SearchIndexBuilder, WriteOptions};
+pub use reader::{DocRecord, Filters, Hit, SearchIndex};
+
+/// The browser client, written by the build as `<output>/search/search.js`.
+pub const CLIENT_JS: &str = include_str!("search.js");
+
+/// One searchable document.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SearchDoc {
+    /// Article id such as `"Q151228"`, or `""` for non-articles.
+    pub id: String,
+    pub title: String,
+    /// Product name, or `""`.
+    pub product: String,
+    pub year: Option<u16>,
+    /// `"1999-12-19"` or `""`.
+    pub date: String,
+    /// Site-relative URL including the base URL, e.g. `"/kbarchive/kb/151/Q151228/"`.
+    pub url: String,
+}
+
+/// What [`SearchIndexBuilder::write`] wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SearchStats {
+    pub files: u64,
+    pub bytes: u64,
+    pub docs: u32,
+    pub terms: u64,
+    pub postings: u64,
+    pub shards: u32,
+}

@@ -217,6 +217,8 @@ fn dir_size(p: &Path) -> (u64, u64) {
 struct Gz {
     dir: PathBuf,
     cache: HashMap<String, (u64, u64)>,
+    /// Bytes downloaded per file kind (manifest, d, p, c, f) over all queries.
+    by_kind: std::collections::BTreeMap<String, (u64, u64)>,
 }
 
 impl Gz {
@@ -265,6 +267,13 @@ fn download(
     };
     let _ = sum(&index_files, gz);
     let (raw1, gz1) = sum(&one_chunk, gz);
+    for f in &one_chunk {
+        let kind = f.split('/').next().unwrap_or("").to_string();
+        let (r, g) = gz.size(f);
+        let e = gz.by_kind.entry(kind).or_insert((0, 0));
+        e.0 += r;
+        e.1 += g;
+    }
     let (raw_all, gz_all) = sum(&trace, gz);
     (hits.len(), raw1, gz1, raw_all, gz_all)
 }
@@ -273,6 +282,7 @@ fn report_queries(ix: &SearchIndex, dir: &Path, label: &str, queries: &[(String,
     let mut gz = Gz {
         dir: dir.to_path_buf(),
         cache: HashMap::new(),
+        by_kind: Default::default(),
     };
     println!("\n{label}: bytes downloaded (manifest + dictionary shards + postings [+ filter lists] + doc chunks)");
     println!(
@@ -311,6 +321,21 @@ fn report_queries(ix: &SearchIndex, dir: &Path, label: &str, queries: &[(String,
         kb(*gz1s.last().unwrap()),
         kb(med(&gzalls)),
         kb(*gzalls.last().unwrap())
+    );
+    let parts: Vec<String> = gz
+        .by_kind
+        .iter()
+        .map(|(k, (r, g))| {
+            format!(
+                "{k} {} / {}",
+                kb(r / queries.len() as u64),
+                kb(g / queries.len() as u64)
+            )
+        })
+        .collect();
+    println!(
+        "  mean per query (1 chunk), by file kind raw / gzip: {}",
+        parts.join(", ")
     );
     let (raw_m, gz_m) = gz.size("manifest.json");
     println!("  manifest.json: {} raw, {} gzip", kb(raw_m), kb(gz_m));
@@ -385,24 +410,29 @@ fn synthetic(n: u32, out: &Path) {
     let nums: Vec<u32> = (0..n).collect();
     // Generating the text is not part of indexing: time it alone first.
     let t = Instant::now();
+    let cpu = cpu_seconds();
     nums.par_chunks(2048).for_each(|c| {
         for &i in c {
             std::hint::black_box(corpus.doc(i, n));
         }
     });
     let t_gen = t.elapsed().as_secs_f64();
-    println!("(generating the synthetic text alone takes {t_gen:.2} s; subtracted below)");
+    let cpu_gen = cpu_seconds() - cpu;
+    println!("(generating the synthetic text alone takes {t_gen:.2} s, {cpu_gen:.2} s CPU; subtracted below)");
+    let cpu = cpu_seconds();
     let rss0 = proc_status("VmRSS");
     let text = AtomicU64::new(0);
     let t = Instant::now();
     let mut b = SearchIndexBuilder::with_options(options());
-    b.add_parallel(&nums, 2048, |&i| {
+    b.add_parallel(&nums, 1024, |&i| {
         let (doc, body) = corpus.doc(i, n);
         text.fetch_add((doc.title.len() + body.len()) as u64, Ordering::Relaxed);
         let terms = analyze_doc(&doc.title, &body);
         (doc, terms)
     });
     let t_add = t.elapsed().as_secs_f64() - t_gen;
+    let cpu_add = cpu_seconds() - cpu - cpu_gen;
+    println!("(analyze+add without text generation: {cpu_add:.2} s CPU)");
     build_report(
         &format!("synthetic corpus, {n} docs"),
         text.into_inner(),
@@ -481,7 +511,7 @@ fn real(site: &Path, out: &Path) {
     let text = AtomicU64::new(0);
     let t = Instant::now();
     let mut b = SearchIndexBuilder::with_options(options());
-    b.add_parallel(&paths, 2048, |p| {
+    b.add_parallel(&paths, 1024, |p| {
         let src = std::fs::read_to_string(p).unwrap();
         let title_line = src
             .lines()

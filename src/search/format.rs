@@ -22,13 +22,16 @@ pub const TITLE_BOOST: u32 = 100;
 pub const MIN_PREFIX_CHARS: u32 = 3;
 /// At most this many dictionary terms are used for one query term.
 pub const MAX_EXPANSIONS: u32 = 16;
+/// Completions of a prefix are looked for in at most this many dictionary shards (the
+/// shard holding the query term and the next ones), bounding the download for short prefixes.
+pub const MAX_PREFIX_SHARDS: u32 = 3;
 /// Beyond the first, expansions are taken only while their postings total this many bytes.
 pub const PREFIX_BUDGET: u32 = 32 * 1024;
 
 /// Default target size of a dictionary shard (terms plus inline postings).
 pub const SHARD_TARGET: usize = 8 * 1024;
 /// Default: postings up to this many bytes are stored inline in the dictionary shard.
-pub const INLINE_MAX: u32 = 512;
+pub const INLINE_MAX: u32 = 1024;
 /// Default documents per doc-table chunk.
 pub const DEFAULT_CHUNK_SIZE: u32 = 25;
 
@@ -44,6 +47,7 @@ pub struct Manifest {
     pub title_boost: u32,
     pub min_prefix: u32,
     pub max_expansions: u32,
+    pub max_prefix_shards: u32,
     pub prefix_budget: u32,
     pub max_query_terms: u32,
     pub stop_words: Vec<String>,

@@ -18,10 +18,10 @@
 //! # Files (all under the index folder, e.g. `<output>/search/`)
 //! - `manifest.json`: [`format::Manifest`] — `format` (`"kbsearch-1"`), `docs`,
 //!   `chunkSize`, query parameters (`titleBoost`, `minPrefix`, `maxExpansions`,
-//!   `prefixBudget`, `maxQueryTerms`, `stopWords`), `shards` (first term of each
+//!   `maxPrefixShards`, `prefixBudget`, `maxQueryTerms`, `stopWords`), `shards` (first term of each
 //!   dictionary shard, in byte order), `products` (`[name, docCount]`, a product's number
 //!   is its index), `years` (`[year, docCount]`).
-//! - `d/<i>.bin`, dictionary shard `i`: consecutive terms in UTF-8 byte order, ~16 KB
+//! - `d/<i>.bin`, dictionary shard `i`: consecutive terms in UTF-8 byte order, ~8 KB
 //!   each. Byte `1` (version), varint count, then per term: varint shared-prefix length
 //!   with the previous term, varint suffix length, suffix bytes, varint `df`, varint
 //!   postings byte length `plen`, varint `loc`: `0` = the `plen` postings bytes follow
@@ -40,8 +40,8 @@
 //! 1. Terms = [`tokenize::query_terms`] (tokens, ids → digits, deduplicated, ≤ 8).
 //! 2. Each term `q` expands to dictionary terms: the exact term first; if `q` has ≥
 //!    `minPrefix` code points and is not a number (digits and dots), also every term
-//!    starting with `q` (found in the shards from
-//!    the one holding `q` through those whose first term starts with `q`), sorted by df
+//!    starting with `q`, looked for in the shard that would hold `q` and the following
+//!    shards whose key starts with `q`, at most `maxPrefixShards` shards in all; sorted by df
 //!    descending then term; at most `maxExpansions`, and beyond the first only while the
 //!    postings total ≤ `prefixBudget` bytes (bounds the download). No expansion → no results.
 //! 3. Score of expansion `t` in doc `d` = `idf(q) · (impact & 127 + (title ? titleBoost : 0))
@@ -55,6 +55,31 @@
 //! Typing an id (`Q151228`, `KB151228`, `151228`) and pressing Enter resolves it through
 //! the `151228`/`q151228` terms' title postings, verified against the doc table
 //! ([`SearchIndex::resolve_id`]).
+//!
+//! # Sizes (`cargo run --release --example search_scale`)
+//! 60,000 synthetic articles (177 MB of text, Zipf vocabulary of 20,000 words): index
+//! ≈ 26% of the text, ~11,000 files; a typical 2–3 word query downloads ~50 KB gzipped
+//! (manifest, dictionary shards, postings, one doc chunk), ~70 KB with the 20 chunks of a
+//! full result page. Build memory ≈ 3 bytes per posting + ~65 per term + ~150 per document.
+//!
+//! # Using it in a page
+//! The build writes [`CLIENT_JS`] as `<output>/search/search.js` next to the index; a
+//! search page then needs only:
+//! ```html
+//! <form id="kb-search" action="">
+//!   <input id="q" name="q" type="search" autocomplete="off" placeholder="Search or Q151228">
+//!   <select id="product"></select> <select id="year"></select>
+//! </form>
+//! <div id="results"></div>
+//! <script src="/kbarchive/search/search.js"></script>
+//! <script>
+//!   KbSearch.init({ base: '/kbarchive/search/', input: '#q', results: '#results',
+//!                   productFilter: '#product', yearFilter: '#year' });
+//! </script>
+//! ```
+//! Results are rendered as `ol.kbs-results > li.kbs-hit > a.kbs-link (span.kbs-id,
+//! span.kbs-title) + span.kbs-meta`, a `p.kbs-status` line and a `button.kbs-more`.
+//! `?q=…&product=…&year=…` in the page URL pre-fills the search and is kept up to date.
 
 mod builder;
 pub mod format;

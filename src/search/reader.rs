@@ -116,7 +116,8 @@ impl SearchIndex {
             .partition_point(|k| k.as_slice() <= q)
             .saturating_sub(1);
         let mut hi = (lo + 1).min(n);
-        while prefix && hi < n && self.shard_keys[hi].starts_with(q) {
+        let max = lo + self.manifest.max_prefix_shards.max(1) as usize;
+        while prefix && hi < n.min(max) && self.shard_keys[hi].starts_with(q) {
             hi += 1;
         }
         lo..hi

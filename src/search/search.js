@@ -333,7 +333,8 @@
     }
     var first = Math.max(0, lo - 1);
     var end = Math.min(first + 1, keys.length);
-    while (prefix && end < keys.length && startsWithBytes(keys[end], qBytes)) end++;
+    var max = Math.min(keys.length, first + Math.max(1, this.m.maxPrefixShards));
+    while (prefix && end < max && startsWithBytes(keys[end], qBytes)) end++;
     var out = [];
     for (var s = first; s < end; s++) out.push(s);
     return out;
@@ -643,7 +644,7 @@
     input.addEventListener('input', schedule);
     if (productSel) productSel.addEventListener('change', run);
     if (yearSel) yearSel.addEventListener('change', run);
-    more.addEventListener('click', function () { showMore(seq); });
+    more.addEventListener('click', function () { return showMore(seq); });
     if (form) {
       form.addEventListener('submit', async function (ev) {
         ev.preventDefault();

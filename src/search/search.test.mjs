@@ -79,3 +79,86 @@ test('paging returns the next results', { skip: skip || (!expected && 'no expect
   const next = await KbSearch.query(base, q.text, q.filters, { offset: 1, limit: 2 });
   assert.deepEqual(next.hits.map((h) => h.doc), all.hits.slice(1, 3).map((h) => h.doc));
 });
+
+// A minimal DOM, enough for KbSearch.init: elements, text nodes, events.
+class FakeElement {
+  constructor(tag) {
+    this.tagName = tag.toUpperCase();
+    this.children = [];
+    this.listeners = {};
+    this.textContent = '';
+    this.className = '';
+    this.hidden = false;
+    this.value = '';
+    this.href = '';
+  }
+  appendChild(c) { this.children.push(c); return c; }
+  removeChild(c) { this.children.splice(this.children.indexOf(c), 1); return c; }
+  get firstChild() { return this.children[0] || null; }
+  addEventListener(type, fn) { (this.listeners[type] = this.listeners[type] || []).push(fn); }
+  async dispatch(type) {
+    const ev = { defaultPrevented: false, preventDefault() { this.defaultPrevented = true; } };
+    await Promise.all((this.listeners[type] || []).map((fn) => fn(ev)));
+    return ev;
+  }
+  find(cls) {
+    const out = [];
+    const walk = (e) => { if (e.className === cls) out.push(e); (e.children || []).forEach(walk); };
+    walk(this);
+    return out;
+  }
+}
+
+function fakePage(search) {
+  const els = {};
+  for (const id of ['q', 'results', 'product', 'year', 'form']) {
+    els['#' + id] = new FakeElement(id === 'form' ? 'form' : id === 'q' ? 'input' : 'div');
+  }
+  globalThis.document = {
+    createElement: (t) => new FakeElement(t),
+    createTextNode: (t) => ({ textContent: t }),
+    querySelector: (s) => els[s] || null,
+  };
+  globalThis.location = { search, pathname: '/search/', hash: '', assigned: null, assign(u) { this.assigned = u; } };
+  globalThis.history = { replaceState(_s, _t, url) { globalThis.location.replaced = url; } };
+  return els;
+}
+
+test('page wiring: filters, results as text, more, id jump', { skip: skip || (!expected && 'no expected.json') }, async () => {
+  const m = await KbSearch.open(base).manifest();
+  const plain = expected.queries.filter((x) => !x.filters.product && !x.filters.year);
+  const q = plain.find((x) => x.total > 20) || plain.find((x) => x.total > 0);
+  const els = fakePage('?q=' + encodeURIComponent(q.text));
+  try {
+    const ui = KbSearch.init({ base, input: '#q', results: '#results', productFilter: '#product', yearFilter: '#year', form: '#form' });
+    await ui.ready;
+    assert.equal(els['#product'].children.length, m.products.length + 1);
+    assert.equal(els['#year'].children.length, m.years.length + 1);
+    assert.equal(els['#q'].value, q.text);
+    const hits = els['#results'].find('kbs-hit');
+    assert.equal(hits.length, Math.min(20, q.total));
+    const link = hits[0].children[0];
+    assert.equal(link.href, q.top[0].url);
+    assert.equal(link.find('kbs-title')[0].textContent, q.top[0].title);
+    const more = els['#results'].find('kbs-more')[0];
+    assert.equal(more.hidden, q.total <= 20);
+    if (q.total > 20) {
+      await more.dispatch('click');
+      assert.equal(els['#results'].find('kbs-hit').length, Math.min(40, q.total));
+    }
+    const idCase = expected.resolve.find((c) => c.url);
+    if (idCase) {
+      els['#q'].value = idCase.text;
+      const ev = await els['#form'].dispatch('submit');
+      assert.ok(ev.defaultPrevented);
+      assert.equal(globalThis.location.assigned, idCase.url);
+    }
+    els['#q'].value = '';
+    await ui.search();
+    assert.equal(els['#results'].find('kbs-hit').length, 0);
+  } finally {
+    delete globalThis.document;
+    delete globalThis.location;
+    delete globalThis.history;
+  }
+});

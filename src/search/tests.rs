@@ -73,10 +73,24 @@ fn doc_of(s: &Src) -> SearchDoc {
 }
 
 fn write_corpus(dir: &Path) -> SearchStats {
-    let mut b = SearchIndexBuilder::with_options(WriteOptions {
-        chunk_size: 8,
-        ..WriteOptions::default()
-    });
+    write_corpus_with(
+        dir,
+        WriteOptions {
+            chunk_size: 8,
+            ..WriteOptions::default()
+        },
+    )
+}
+
+/// Tiny shards and inline limit: many shards, external postings, even for 20 docs.
+const TINY: WriteOptions = WriteOptions {
+    chunk_size: 3,
+    shard_target: 200,
+    inline_max: 3,
+};
+
+fn write_corpus_with(dir: &Path, opts: WriteOptions) -> SearchStats {
+    let mut b = SearchIndexBuilder::with_options(opts);
     for (i, s) in CORPUS.iter().enumerate() {
         assert_eq!(b.add(doc_of(s), analyze_doc(s.title, s.body)), i as u32);
     }
@@ -265,6 +279,52 @@ fn odd_queries_never_panic() {
     assert_eq!(ids(&ix, "cafe", &none()), ["Q100011"]);
     assert_eq!(ids(&ix, "STRASSE", &none()), ["Q100011"]);
     assert_eq!(ids(&ix, "0x80070005", &none()), ["Q100013"]);
+}
+
+#[test]
+fn layout_does_not_change_exact_results() {
+    let (_t, ix) = corpus_index();
+    let tiny_dir = tempfile::tempdir().unwrap();
+    let stats = write_corpus_with(tiny_dir.path(), TINY);
+    assert!(stats.shards > 10, "{stats:?}");
+    assert!(
+        std::fs::read_dir(tiny_dir.path().join("p"))
+            .unwrap()
+            .count()
+            > 5
+    );
+    let tiny = SearchIndex::open(tiny_dir.path()).unwrap();
+    for q in [
+        "nt 4.0",
+        "zebra common",
+        "0x80070005",
+        "151228",
+        "word",
+        "exchange server",
+        "modem",
+    ] {
+        assert_eq!(
+            ix.search(q, &none()).unwrap(),
+            tiny.search(q, &none()).unwrap(),
+            "{q}"
+        );
+    }
+    for d in 0..20 {
+        assert_eq!(ix.doc(d).unwrap(), tiny.doc(d).unwrap());
+    }
+    assert_eq!(tiny.resolve_id("Q151228").unwrap(), Some(2));
+}
+
+#[test]
+fn prefix_search_scans_a_bounded_number_of_shards() {
+    let tiny_dir = tempfile::tempdir().unwrap();
+    write_corpus_with(tiny_dir.path(), TINY);
+    let tiny = SearchIndex::open(tiny_dir.path()).unwrap();
+    let mut trace = Vec::new();
+    let exp = tiny.expand("ser", &mut trace).unwrap();
+    assert!(!exp.is_empty());
+    let shards = trace.iter().filter(|t| t.starts_with("d/")).count();
+    assert!(shards as u32 <= format::MAX_PREFIX_SHARDS, "{trace:?}");
 }
 
 #[test]
@@ -460,6 +520,21 @@ fn js_client_matches_rust_reader() {
     let queries: Vec<_> = PARITY_QUERIES
         .iter()
         .map(|(q, p, y)| (q.to_string(), p.map(String::from), *y))
+        .collect();
+    run_node_parity(tmp.path(), &queries);
+}
+
+#[test]
+fn js_client_matches_rust_reader_with_tiny_shards() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_corpus_with(tmp.path(), TINY);
+    let queries: Vec<_> = PARITY_QUERIES
+        .iter()
+        .map(|(q, p, y)| (q.to_string(), p.map(String::from), *y))
+        .chain([
+            ("ser".to_string(), None, None),
+            ("exc".to_string(), None, None),
+        ])
         .collect();
     run_node_parity(tmp.path(), &queries);
 }

@@ -73,9 +73,28 @@ fn is_separator(cp: u32) -> bool {
         .any(|&(lo, hi)| (lo..=hi).contains(&cp))
 }
 
+/// A word of up to 8 bytes as an integer (0-padded), for fast comparisons.
+fn pack(word: &[u8]) -> u64 {
+    let mut b = [0u8; 8];
+    b[..word.len()].copy_from_slice(word);
+    u64::from_le_bytes(b)
+}
+
+fn packed_stop_words() -> &'static [u64] {
+    static TABLE: OnceLock<Vec<u64>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut v: Vec<u64> = STOP_WORDS.iter().map(|w| pack(w.as_bytes())).collect();
+        v.sort_unstable();
+        v
+    })
+}
+
 /// Whether `word` is in [`STOP_WORDS`].
 pub fn is_stop_word(word: &str) -> bool {
-    STOP_WORDS.binary_search(&word).is_ok()
+    word.len() <= STOP_MAX_LEN
+        && packed_stop_words()
+            .binary_search(&pack(word.as_bytes()))
+            .is_ok()
 }
 
 /// The digits of an id-like token (`q151228` → `151228`): 1–2 ASCII letters, 4+ digits.
@@ -194,6 +213,11 @@ mod tests {
         sorted.dedup();
         assert_eq!(sorted, STOP_WORDS, "STOP_WORDS must be sorted and unique");
         assert_eq!(STOP_WORDS.iter().map(|w| w.len()).max(), Some(STOP_MAX_LEN));
+        for w in STOP_WORDS {
+            assert!(is_stop_word(w), "{w}");
+            assert!(!is_stop_word(&format!("{w}x")));
+        }
+        assert!(!is_stop_word("") && !is_stop_word("abc") && !is_stop_word("theirs"));
     }
 
     #[test]

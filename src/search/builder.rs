@@ -319,15 +319,11 @@ impl SearchIndexBuilder {
         }
     }
 
-    /// Writes all index files under `dir` (its `d/`, `p/`, `c/`, `f/` subfolders are
-    /// replaced) and returns statistics.
+    /// Writes all index files under `dir` (old index files in its `d/`, `p/`, `c/`, `f/`
+    /// subfolders are removed first) and returns statistics.
     pub fn write(self, dir: &Path) -> io::Result<SearchStats> {
-        for sub in ["d", "p", "c", "f"] {
-            let p = dir.join(sub);
-            if p.exists() {
-                fs::remove_dir_all(&p)?;
-            }
-            fs::create_dir_all(&p)?;
+        for (sub, ext) in [("d", ".bin"), ("p", ".bin"), ("c", ".json"), ("f", ".bin")] {
+            clear_old_files(&dir.join(sub), ext)?;
         }
         let docs = self.doc_lens.len() as u32;
         let total: u64 = self.doc_lens.iter().map(|&l| u64::from(l)).sum();
@@ -421,6 +417,20 @@ impl SearchIndexBuilder {
         write(format::MANIFEST.into(), &json)?;
         Ok(stats)
     }
+}
+
+/// Creates `dir`, or removes the `*<ext>` files an earlier index left in it (and only those).
+fn clear_old_files(dir: &Path, ext: &str) -> io::Result<()> {
+    if !dir.exists() {
+        return fs::create_dir_all(dir);
+    }
+    for e in fs::read_dir(dir)? {
+        let e = e?;
+        if e.file_type()?.is_file() && e.file_name().to_string_lossy().ends_with(ext) {
+            fs::remove_file(e.path())?;
+        }
+    }
+    Ok(())
 }
 
 /// A run of sorted terms forming one dictionary shard.

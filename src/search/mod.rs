@@ -92,7 +92,7 @@ pub mod varint;
 mod tests;
 
 pub use builder::{analyze_doc, DocTerms, SearchIndexBuilder, WriteOptions};
-pub use reader::{DocRecord, Filters, Hit, SearchIndex};
+pub use reader::{DocRecord, Filters, Hit, ResultPage, SearchIndex};
 
 /// The browser client, written by the build as `<output>/search/search.js`.
 pub const CLIENT_JS: &str = include_str!("search.js");

@@ -38,6 +38,14 @@ pub struct DocRecord {
     pub url: String,
 }
 
+/// One page of results with their doc-table records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResultPage {
+    /// Number of matching documents.
+    pub total: usize,
+    pub hits: Vec<(Hit, DocRecord)>,
+}
+
 /// A dictionary term chosen for a query term, with its match weight.
 #[derive(Debug, Clone)]
 pub struct Expansion {
@@ -287,6 +295,28 @@ impl SearchIndex {
             .collect();
         hits.sort_by(|a, b| b.score.cmp(&a.score).then(a.doc.cmp(&b.doc)));
         Ok(hits)
+    }
+
+    /// Results `offset..offset + limit` of a query, with their records (what the client
+    /// shows: `KbSearch.query` returns the same).
+    pub fn query(
+        &self,
+        text: &str,
+        filters: &Filters,
+        offset: usize,
+        limit: usize,
+    ) -> io::Result<ResultPage> {
+        let hits = self.search(text, filters)?;
+        let page = hits
+            .iter()
+            .skip(offset)
+            .take(limit)
+            .map(|&h| Ok((h, self.doc(h.doc)?)))
+            .collect::<io::Result<Vec<_>>>()?;
+        Ok(ResultPage {
+            total: hits.len(),
+            hits: page,
+        })
     }
 
     /// The document table row of `doc`.

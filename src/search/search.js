@@ -544,6 +544,7 @@
 
     var status = doc.createElement('p');
     status.className = 'kbs-status';
+    status.setAttribute('role', 'status');
     var list = doc.createElement('ol');
     list.className = 'kbs-results';
     var more = doc.createElement('button');

@@ -93,6 +93,7 @@ class FakeElement {
     this.href = '';
   }
   appendChild(c) { this.children.push(c); return c; }
+  setAttribute(k, v) { this[k] = String(v); }
   removeChild(c) { this.children.splice(this.children.indexOf(c), 1); return c; }
   get firstChild() { return this.children[0] || null; }
   addEventListener(type, fn) { (this.listeners[type] = this.listeners[type] || []).push(fn); }

@@ -145,6 +145,48 @@ fn round_trip_docs_and_stats() {
     );
 }
 
+fn read_tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for sub in ["", "d", "p", "c", "f"] {
+        for e in std::fs::read_dir(dir.join(sub)).unwrap().flatten() {
+            if e.file_type().unwrap().is_file() {
+                out.push((
+                    format!("{sub}/{}", e.file_name().to_string_lossy()),
+                    std::fs::read(e.path()).unwrap(),
+                ));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn output_is_deterministic_and_rewrites_clean() {
+    let docs = synthetic(600);
+    let build = |dir: &Path, opts: WriteOptions| {
+        let mut b = SearchIndexBuilder::with_options(opts);
+        b.add_parallel(&docs, 64, |(d, body)| {
+            (d.clone(), analyze_doc(&d.title, body))
+        });
+        b.write(dir).unwrap()
+    };
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    build(a.path(), WriteOptions::default());
+    // b first gets a bigger layout, then the same one: stale files must be gone.
+    build(b.path(), TINY);
+    std::fs::write(b.path().join("d/keep.txt"), "not ours").unwrap();
+    let stats = build(b.path(), WriteOptions::default());
+    let mut tb = read_tree(b.path());
+    tb.retain(|(n, _)| n != "d/keep.txt");
+    assert_eq!(read_tree(a.path()), tb);
+    assert_eq!(stats.files as usize, tb.len());
+    assert_eq!(
+        stats.bytes,
+        tb.iter().map(|(_, b)| b.len() as u64).sum::<u64>()
+    );
+}
+
 #[test]
 fn title_matches_outrank_body_matches() {
     let (_t, ix) = corpus_index();
@@ -439,6 +481,24 @@ const PARITY_QUERIES: &[(&str, Option<&str>, Option<u16>)] = &[
     ("!!!", None, None),
     ("the", None, None),
 ];
+
+#[test]
+fn result_pages() {
+    let (_t, ix) = corpus_index();
+    let all = ix.search("serial", &none()).unwrap();
+    let page = ix.query("serial", &none(), 2, 3).unwrap();
+    assert_eq!(page.total, all.len());
+    assert_eq!(page.hits.len(), 3);
+    for (k, (h, rec)) in page.hits.iter().enumerate() {
+        assert_eq!(*h, all[2 + k]);
+        assert_eq!(*rec, ix.doc(h.doc).unwrap());
+    }
+    assert!(ix
+        .query("serial", &none(), 100, 20)
+        .unwrap()
+        .hits
+        .is_empty());
+}
 
 fn expected_json(
     ix: &SearchIndex,

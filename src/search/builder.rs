@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use super::format::{self, Manifest};
 use super::store::{self, PagedVec, SlicePool, TermState, TermTable};
-use super::tokenize::{self, doc_tokens, for_each_token, id_digits};
+use super::tokenize::{self, doc_tokens, id_digits};
 use super::varint;
 use super::{SearchDoc, SearchStats};
 
@@ -70,11 +70,13 @@ impl DocTerms {
 }
 
 fn collect_tokens(text: &str, in_title: bool, buf: &mut String, spans: &mut Vec<(u32, u32, bool)>) {
-    for_each_token(text, |t| {
-        for t in std::iter::once(t).chain(id_digits(t)) {
-            let s = buf.len() as u32;
-            buf.push_str(t);
-            spans.push((s, buf.len() as u32, in_title));
+    tokenize::tokenize_into(text, buf, |buf, start| {
+        spans.push((start as u32, buf.len() as u32, in_title));
+        if let Some(d) = id_digits(&buf[start..]) {
+            let from = buf.len() - d.len();
+            let s = buf.len();
+            buf.extend_from_within(from..);
+            spans.push((s as u32, buf.len() as u32, in_title));
         }
     });
 }
@@ -109,7 +111,7 @@ pub fn analyze_doc(title: &str, body: &str) -> DocTerms {
                 break;
             }
             let (ks, ke) = (starts[k as usize] as usize, out.ends[k as usize] as usize);
-            if &out.text[ks..ke] == term {
+            if store::short_eq(&out.text.as_bytes()[ks..ke], term.as_bytes()) {
                 let c = &mut out.counts[k as usize];
                 if (*c >> 1) < format::MAX_TF as u8 {
                     *c += 2;

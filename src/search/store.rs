@@ -178,7 +178,28 @@ pub struct TermTable {
     slots: Vec<u32>,
 }
 
+/// Up to 8 bytes as a little-endian integer, 0-padded (no `memcpy` call for short keys).
+#[inline]
+pub fn load_partial(b: &[u8]) -> u64 {
+    b.iter()
+        .take(8)
+        .enumerate()
+        .fold(0, |v, (i, &x)| v | u64::from(x) << (8 * i))
+}
+
+/// Byte-string equality that avoids a `memcmp` call for keys of up to 8 bytes.
+#[inline]
+pub fn short_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len()
+        && if a.len() <= 8 {
+            load_partial(a) == load_partial(b)
+        } else {
+            a == b
+        }
+}
+
 /// A fast non-cryptographic hash of a short byte string (stable across runs).
+#[inline]
 pub fn hash(b: &[u8]) -> u64 {
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut h: u64 = b.len() as u64;
@@ -186,9 +207,7 @@ pub fn hash(b: &[u8]) -> u64 {
     for c in &mut chunks {
         h = (h.rotate_left(5) ^ u64::from_le_bytes(c.try_into().unwrap())).wrapping_mul(K);
     }
-    let mut last = [0u8; 8];
-    last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
-    h = (h.rotate_left(5) ^ u64::from_le_bytes(last)).wrapping_mul(K);
+    h = (h.rotate_left(5) ^ load_partial(chunks.remainder())).wrapping_mul(K);
     h ^ (h >> 29)
 }
 
@@ -216,7 +235,7 @@ impl TermTable {
         loop {
             match self.slots[i] {
                 0 => break,
-                s if self.get(s - 1) == term => return (s - 1, false),
+                s if short_eq(self.get(s - 1), term) => return (s - 1, false),
                 _ => i = (i + 1) & mask,
             }
         }

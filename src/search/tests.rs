@@ -483,6 +483,15 @@ const PARITY_QUERIES: &[(&str, Option<&str>, Option<u16>)] = &[
 ];
 
 #[test]
+fn builder_types_are_send() {
+    fn send<T: Send>() {}
+    send::<DocTerms>();
+    send::<SearchDoc>();
+    send::<SearchIndexBuilder>();
+    send::<SearchIndex>();
+}
+
+#[test]
 fn result_pages() {
     let (_t, ix) = corpus_index();
     let all = ix.search("serial", &none()).unwrap();

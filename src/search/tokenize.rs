@@ -75,26 +75,45 @@ fn is_separator(cp: u32) -> bool {
 
 /// A word of up to 8 bytes as an integer (0-padded), for fast comparisons.
 fn pack(word: &[u8]) -> u64 {
-    let mut b = [0u8; 8];
-    b[..word.len()].copy_from_slice(word);
-    u64::from_le_bytes(b)
+    super::store::load_partial(word)
 }
 
-fn packed_stop_words() -> &'static [u64] {
-    static TABLE: OnceLock<Vec<u64>> = OnceLock::new();
+/// The stop words in a 256-slot table without collisions: slot = (packed · mul) >> 56.
+struct StopTable {
+    mul: u64,
+    slots: [u64; 256],
+}
+
+fn stop_table() -> &'static StopTable {
+    static TABLE: OnceLock<StopTable> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let mut v: Vec<u64> = STOP_WORDS.iter().map(|w| pack(w.as_bytes())).collect();
-        v.sort_unstable();
-        v
+        let words: Vec<u64> = STOP_WORDS.iter().map(|w| pack(w.as_bytes())).collect();
+        let mut seed = 0u64;
+        loop {
+            seed = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mul = (seed ^ (seed >> 31)).wrapping_mul(0xBF58_476D_1CE4_E5B9) | 1;
+            let mut slots = [0u64; 256];
+            let fits = words.iter().all(|&w| {
+                let slot = &mut slots[(w.wrapping_mul(mul) >> 56) as usize];
+                let free = *slot == 0;
+                *slot = w;
+                free
+            });
+            if fits {
+                return StopTable { mul, slots };
+            }
+        }
     })
 }
 
 /// Whether `word` is in [`STOP_WORDS`].
 pub fn is_stop_word(word: &str) -> bool {
-    word.len() <= STOP_MAX_LEN
-        && packed_stop_words()
-            .binary_search(&pack(word.as_bytes()))
-            .is_ok()
+    if word.is_empty() || word.len() > STOP_MAX_LEN {
+        return false;
+    }
+    let t = stop_table();
+    let p = pack(word.as_bytes());
+    t.slots[(p.wrapping_mul(t.mul) >> 56) as usize] == p
 }
 
 /// The digits of an id-like token (`q151228` → `151228`): 1–2 ASCII letters, 4+ digits.
@@ -111,35 +130,54 @@ const STOP_MAX_LEN: usize = 5;
 
 /// Calls `emit` with every kept token of `text`, in order (id digits not included).
 pub fn for_each_token(text: &str, mut emit: impl FnMut(&str)) {
+    let mut buf = String::with_capacity(64);
+    tokenize_into(text, &mut buf, |buf, start| {
+        emit(&buf[start..]);
+        buf.truncate(start);
+    });
+}
+
+fn flush<F: FnMut(&mut String, usize)>(
+    buf: &mut String,
+    start: &mut usize,
+    n: &mut usize,
+    emit: &mut F,
+) {
+    let keep = (MIN_TOKEN_CHARS..=MAX_TOKEN_CHARS).contains(n) && !is_stop_word(&buf[*start..]);
+    if keep {
+        emit(buf, *start);
+    } else {
+        buf.truncate(*start);
+    }
+    *start = buf.len();
+    *n = 0;
+}
+
+/// Appends each kept token of `text` to `buf` and calls `emit(buf, start)` with the token
+/// at `buf[start..]`; `emit` may keep it there, append more, or truncate `buf`. Runs that
+/// are not kept are removed again. No per-token copy or allocation.
+pub fn tokenize_into(text: &str, buf: &mut String, mut emit: impl FnMut(&mut String, usize)) {
     let fold = fold_table();
     let bytes = text.as_bytes();
-    let mut cur = String::with_capacity(64);
-    let mut n = 0usize; // code points in `cur`
-    let mut flush = |cur: &mut String, n: &mut usize| {
-        if (MIN_TOKEN_CHARS..=MAX_TOKEN_CHARS).contains(n)
-            && (cur.len() > STOP_MAX_LEN || !is_stop_word(cur))
-        {
-            emit(cur);
-        }
-        cur.clear();
-        *n = 0;
-    };
+    let mut start = buf.len();
+    let mut n = 0usize; // code points in the current token, buf[start..]
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
         if b < 0x80 {
             i += 1;
             if b.is_ascii_alphanumeric() {
-                cur.push(char::from(b.to_ascii_lowercase()));
+                buf.push(char::from(b.to_ascii_lowercase()));
                 n += 1;
             } else if b == b'.'
-                && cur.as_bytes().last().is_some_and(u8::is_ascii_digit)
+                && n > 0
+                && buf.as_bytes().last().is_some_and(u8::is_ascii_digit)
                 && bytes.get(i).is_some_and(u8::is_ascii_digit)
             {
-                cur.push('.');
+                buf.push('.');
                 n += 1;
             } else if n > 0 {
-                flush(&mut cur, &mut n);
+                flush(buf, &mut start, &mut n, &mut emit);
             }
             continue;
         }
@@ -152,23 +190,23 @@ pub fn for_each_token(text: &str, mut emit: impl FnMut(&str)) {
         if (0xC0..=0x17F).contains(&cp) {
             let f = fold[(cp - 0xC0) as usize];
             if !f.is_empty() {
-                cur.push_str(f);
+                buf.push_str(f);
                 n += f.len();
                 continue;
             }
         } else if !is_separator(cp) {
             for l in c.to_lowercase() {
-                cur.push(l);
+                buf.push(l);
                 n += 1;
             }
             continue;
         }
         if n > 0 {
-            flush(&mut cur, &mut n);
+            flush(buf, &mut start, &mut n, &mut emit);
         }
     }
     if n > 0 {
-        flush(&mut cur, &mut n);
+        flush(buf, &mut start, &mut n, &mut emit);
     }
 }
 

@@ -5,6 +5,7 @@
 //! cargo run --release --example search_scale -- 10000   # another size
 //! KB_SAMPLE=/path/to/kbarchive/site cargo run --release --example search_scale
 //!                                                       # the real articles under kb/ instead
+//! KB_SAMPLE=... KB_SAMPLE_REPEAT=7 cargo run ...        # each real article 7 times
 //! ```
 //! Synthetic docs: ~2.5 KB median text (log-normal), words drawn Zipf-distributed (s = 1)
 //! from a 20,000-word vocabulary, with KB id references, versions and hex codes mixed in.
@@ -507,11 +508,20 @@ fn real(site: &Path, out: &Path) {
         }
     }
     paths.sort();
+    // KB_SAMPLE_REPEAT=n indexes every article n times (as distinct documents), to
+    // approximate a full-size archive from a sample; the vocabulary does not grow.
+    let repeat: usize = std::env::var("KB_SAMPLE_REPEAT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
+    let items: Vec<(usize, &PathBuf)> = (0..repeat)
+        .flat_map(|k| paths.iter().map(move |p| (k, p)))
+        .collect();
     let rss0 = proc_status("VmRSS");
     let text = AtomicU64::new(0);
     let t = Instant::now();
     let mut b = SearchIndexBuilder::with_options(options());
-    b.add_parallel(&paths, 1024, |p| {
+    b.add_parallel(&items, 1024, |&(copy, p)| {
         let src = std::fs::read_to_string(p).unwrap();
         let title_line = src
             .lines()
@@ -538,8 +548,12 @@ fn real(site: &Path, out: &Path) {
             .to_string_lossy()
             .into_owned();
         text.fetch_add((title.len() + body.len()) as u64, Ordering::Relaxed);
+        let (id, rel) = match copy {
+            0 => (id.to_string(), rel),
+            k => (format!("{id}{k}"), format!("{rel}/{k}")),
+        };
         let doc = SearchDoc {
-            id: id.to_string(),
+            id,
             title: title.to_string(),
             product,
             year,

@@ -28,6 +28,8 @@ pub const MAX_PREFIX_SHARDS: u32 = 3;
 /// Beyond the first, expansions are taken only while their postings total this many bytes.
 pub const PREFIX_BUDGET: u32 = 32 * 1024;
 
+/// Id lookups verify at most this many title postings per term against the doc table.
+pub const MAX_ID_CANDIDATES: usize = 8;
 /// Default target size of a dictionary shard (terms plus inline postings).
 pub const SHARD_TARGET: usize = 8 * 1024;
 /// Default: postings up to this many bytes are stored inline in the dictionary shard.
@@ -48,6 +50,7 @@ pub struct Manifest {
     pub min_prefix: u32,
     pub max_expansions: u32,
     pub max_prefix_shards: u32,
+    pub max_id_candidates: u32,
     pub prefix_budget: u32,
     pub max_query_terms: u32,
     pub stop_words: Vec<String>,

@@ -16,20 +16,25 @@
 //! digits. Each document's own id is indexed as title terms.
 //!
 //! # Files (all under the index folder, e.g. `<output>/search/`)
-//! - `manifest.json`: [`format::Manifest`] — `format` (`"kbsearch-1"`), `docs`,
-//!   `chunkSize`, query parameters (`titleBoost`, `minPrefix`, `maxExpansions`,
-//!   `maxPrefixShards`, `prefixBudget`, `maxQueryTerms`, `stopWords`), `shards` (first term of each
-//!   dictionary shard, in byte order), `products` (`[name, docCount]`, a product's number
-//!   is its index), `years` (`[year, docCount]`).
+//! - `manifest.json`: [`format::Manifest`] — `format` (`"kbsearch-1"`), `docs`, `terms`,
+//!   `postings`, `chunkSize`, query parameters (`titleBoost`, `minPrefix`,
+//!   `maxExpansions`, `maxPrefixShards`, `prefixBudget`, `maxIdCandidates`,
+//!   `maxQueryTerms`, `stopWords`), `shards` (one separator key per dictionary shard:
+//!   the shortest prefix of its first term that sorts after the previous shard's last
+//!   term; shard `i` holds the terms `>= shards[i]` and `< shards[i+1]` in byte order),
+//!   `products` (`[name, docCount]`; a product's number is its index), `years`
+//!   (`[year, docCount]`, ascending).
 //! - `d/<i>.bin`, dictionary shard `i`: consecutive terms in UTF-8 byte order, ~8 KB
 //!   each. Byte `1` (version), varint count, then per term: varint shared-prefix length
 //!   with the previous term, varint suffix length, suffix bytes, varint `df`, varint
 //!   postings byte length `plen`, varint `loc`: `0` = the `plen` postings bytes follow
 //!   inline (postings ≤ 1 KB), `k > 0` = postings are the file `p/<k-1>.bin`.
-//! - Postings (inline or `p/<k>.bin`): per document in ascending doc order, varint doc
-//!   delta (the first relative to 0) and one impact byte: bits 0–6 = BM25 tf component
-//!   `tf·(k1+1)/(tf + k1·(1−b+b·dl/avgdl))` scaled to 1..=127 (k1 = 1.2, b = 0.75,
-//!   title and body tokens counted), bit 7 = the term is in the title.
+//! - Postings (inline or `p/<k>.bin`) of a term with document frequency `df` among `N`
+//!   docs: first the doc set, ascending — a bitmap of `N` bits (bit `d & 7` of byte
+//!   `d >> 3`) when `8·df ≥ N`, else `df` varint doc deltas (the first relative to 0) —
+//!   then `df` impact bytes in the same order: bits 0–6 = BM25 tf component
+//!   `tf·(k1+1)/(tf + k1·(1−b+b·dl/avgdl))` scaled to 1..=127 (k1 = 1.2, b = 0.75, title
+//!   and body tokens counted, tf capped at 63), bit 7 = the term is in the title.
 //! - `c/<i>.json`: doc table chunk `i` = docs `i·chunkSize ..`, a JSON array of
 //!   `[id, title, product number or -1, year or null, date, url]`.
 //! - `f/p<n>.bin`, `f/y<year>.bin`: the docs of product `n` / of a year, varint deltas.
@@ -53,8 +58,8 @@
 //! 5. Order: score descending, then doc number ascending.
 //!
 //! Typing an id (`Q151228`, `KB151228`, `151228`) and pressing Enter resolves it through
-//! the `151228`/`q151228` terms' title postings, verified against the doc table
-//! ([`SearchIndex::resolve_id`]).
+//! the title postings of the `q151228`, then `151228` terms, verified against the doc
+//! table ([`SearchIndex::resolve_id`]).
 //!
 //! # Sizes (`cargo run --release --example search_scale`)
 //! - 60,000 synthetic articles (177 MB of text, Zipf vocabulary of 20,000 words, 18.6 M

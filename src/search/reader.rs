@@ -348,28 +348,26 @@ impl SearchIndex {
     }
 
     /// Resolves an article id typed as `Q151228`, `q151228`, `KB151228` or `151228` to its
-    /// document: the id's digits and `q<digits>` terms, title hits, verified in the doc table.
+    /// document: the title postings of the term `q<digits>`, then of `<digits>`, in doc
+    /// order, are checked against the doc table (at most `maxIdCandidates` per term, so
+    /// a number such as `2000` that many titles contain costs a few chunk fetches at most).
     pub fn resolve_id(&self, text: &str) -> io::Result<Option<u32>> {
         let Some(digits) = id_query_digits(text) else {
             return Ok(None);
         };
         let mut trace = Vec::new();
-        let mut cands: Vec<u32> = Vec::new();
-        for term in [digits.clone(), format!("q{digits}")] {
-            if let Some(e) = self.lookup(&term)? {
-                cands.extend(
-                    self.postings(&e, &mut trace)?
-                        .into_iter()
-                        .filter(|p| p.1 & 0x80 != 0)
-                        .map(|p| p.0),
-                );
-            }
-        }
-        cands.sort_unstable();
-        cands.dedup();
-        for d in cands {
-            if d < self.manifest.docs && id_digits_of(&self.doc(d)?.id) == digits {
-                return Ok(Some(d));
+        for term in [format!("q{digits}"), digits.clone()] {
+            let Some(e) = self.lookup(&term)? else {
+                continue;
+            };
+            let cands = self
+                .postings(&e, &mut trace)?
+                .into_iter()
+                .filter(|p| p.1 & 0x80 != 0);
+            for (d, _) in cands.take(self.manifest.max_id_candidates as usize) {
+                if d < self.manifest.docs && id_digits_of(&self.doc(d)?.id) == digits {
+                    return Ok(Some(d));
+                }
             }
         }
         Ok(None)

@@ -477,21 +477,22 @@
     var match = /^\s*(?:kb|q)?(\d{3,12})\s*$/i.exec(String(text));
     if (!match) return null;
     var digits = match[1];
-    await this.manifest();
-    var entries = await Promise.all([digits, 'q' + digits].map((t) => this.lookup(t)));
-    var cands = [];
-    for (var i = 0; i < entries.length; i++) {
-      if (!entries[i]) continue;
-      var buf = await this.postings(entries[i]);
-      forEachPosting(buf, entries[i].df, this.m.docs, function (doc, imp) {
-        if (imp & 128 && cands.indexOf(doc) < 0) cands.push(doc);
+    var m = await this.manifest();
+    // Title postings of q<digits>, then of <digits>, in doc order; at most
+    // maxIdCandidates per term are checked against the doc table (as in reader.rs).
+    var terms = ['q' + digits, digits];
+    for (var i = 0; i < terms.length; i++) {
+      var entry = await this.lookup(terms[i]);
+      if (!entry) continue;
+      var cands = [];
+      forEachPosting(await this.postings(entry), entry.df, this.m.docs, function (doc, imp) {
+        if (imp & 128 && cands.length < m.maxIdCandidates) cands.push(doc);
       });
-    }
-    cands.sort(function (a, b) { return a - b; });
-    for (var k = 0; k < cands.length; k++) {
-      if (cands[k] >= this.m.docs) continue;
-      var rec = (await this.docs([cands[k]]))[0];
-      if (String(rec.id).replace(/^[A-Za-z]+/, '') === digits) return rec;
+      for (var k = 0; k < cands.length; k++) {
+        if (cands[k] >= this.m.docs) continue;
+        var rec = (await this.docs([cands[k]]))[0];
+        if (String(rec.id).replace(/^[A-Za-z]+/, '') === digits) return rec;
+      }
     }
     return null;
   };

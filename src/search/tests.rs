@@ -263,6 +263,9 @@ fn id_lookups() {
     assert_eq!(ix.resolve_id("Q999999").unwrap(), None);
     assert_eq!(ix.resolve_id("serial").unwrap(), None);
     assert_eq!(ix.resolve_id("Q100020").unwrap(), Some(19));
+    // "4.0" is not an id; "100" has too few digits to be indexed as a number of an id.
+    assert_eq!(ix.resolve_id("4.0").unwrap(), None);
+    assert_eq!(ix.resolve_id("100").unwrap(), None);
 }
 
 #[test]

@@ -90,6 +90,7 @@ impl SearchIndexBuilder {
             min_prefix: format::MIN_PREFIX_CHARS,
             max_expansions: format::MAX_EXPANSIONS,
             max_prefix_shards: format::MAX_PREFIX_SHARDS,
+            max_id_candidates: format::MAX_ID_CANDIDATES as u32,
             prefix_budget: format::PREFIX_BUDGET,
             max_query_terms: tokenize::MAX_QUERY_TERMS as u32,
             stop_words: tokenize::STOP_WORDS.iter().map(|s| s.to_string()).collect(),

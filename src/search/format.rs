@@ -42,6 +42,8 @@ pub const DEFAULT_CHUNK_SIZE: u32 = 25;
 #[serde(rename_all = "camelCase")]
 pub struct Manifest {
     pub format: String,
+    /// A digest of the whole index (hex); clients use it to bypass stale HTTP caches.
+    pub version: String,
     pub docs: u32,
     pub terms: u64,
     pub postings: u64,

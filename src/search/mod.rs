@@ -16,7 +16,9 @@
 //! digits. Each document's own id is indexed as title terms.
 //!
 //! # Files (all under the index folder, e.g. `<output>/search/`)
-//! - `manifest.json`: [`format::Manifest`] — `format` (`"kbsearch-1"`), `docs`, `terms`,
+//! - `manifest.json`: [`format::Manifest`] — `format` (`"kbsearch-1"`), `version` (a
+//!   digest of all index files; the client fetches the manifest with `no-cache` and every
+//!   other file as `<file>?v=<version>`, so a rebuilt site never mixes cached files), `docs`, `terms`,
 //!   `postings`, `chunkSize`, query parameters (`titleBoost`, `minPrefix`,
 //!   `maxExpansions`, `maxPrefixShards`, `prefixBudget`, `maxIdCandidates`,
 //!   `maxQueryTerms`, `stopWords`), `shards` (one separator key per dictionary shard:

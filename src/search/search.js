@@ -257,11 +257,14 @@
       typeof window === 'undefined';
   }
 
-  function defaultLoad(url) {
+  // Loads url; version (the manifest's, absent for the manifest itself) makes every
+  // other file's URL unique to one build, so a rebuilt site never mixes cached files.
+  function defaultLoad(url, version) {
     if (isNode() && !/^https?:/i.test(url) && typeof require === 'function') {
       return require('fs').promises.readFile(url);
     }
-    return fetch(url).then(function (res) {
+    var req = version ? fetch(url + '?v=' + encodeURIComponent(version)) : fetch(url, { cache: 'no-cache' });
+    return req.then(function (res) {
       if (!res.ok) throw new Error(url + ': HTTP ' + res.status);
       return res.arrayBuffer();
     });
@@ -295,7 +298,8 @@
   Index.prototype.bytes = function (rel) {
     var self = this;
     return self.cached(rel, function () {
-      return Promise.resolve(self.load(self.base + rel)).then(toBytes);
+      var version = rel === 'manifest.json' || !self.m ? undefined : self.m.version;
+      return Promise.resolve(self.load(self.base + rel, version)).then(toBytes);
     });
   };
 

@@ -34,12 +34,16 @@ test('records come from the doc table', { skip }, async () => {
   assert.equal(typeof rec.url, 'string');
 });
 
-test('a custom loader is used', { skip }, async () => {
+test('a custom loader is used, with the index version for all but the manifest', { skip }, async () => {
   const seen = [];
-  const load = async (url) => { seen.push(url); return readFileSync(url); };
+  const load = async (url, version) => { seen.push([url, version]); return readFileSync(url); };
   const ix = KbSearch.open(base, { load });
+  const m = await ix.manifest();
   await ix.search('zzzz', {});
-  assert.ok(seen.some((u) => u.endsWith('manifest.json')));
+  assert.match(m.version, /^[0-9a-f]{16}$/);
+  assert.deepEqual(seen[0], [base + 'manifest.json', undefined]);
+  assert.ok(seen.length > 1);
+  for (const [url, version] of seen.slice(1)) assert.equal(version, m.version, url);
 });
 
 test('tokenizer matches Rust', { skip: skip || (!expected && 'no expected.json') }, async () => {

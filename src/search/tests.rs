@@ -180,6 +180,14 @@ fn output_is_deterministic_and_rewrites_clean() {
     let mut tb = read_tree(b.path());
     tb.retain(|(n, _)| n != "d/keep.txt");
     assert_eq!(read_tree(a.path()), tb);
+    // The version digest changes with the content.
+    let version = |d: &Path| SearchIndex::open(d).unwrap().manifest().version.clone();
+    let c = tempfile::tempdir().unwrap();
+    let mut bc = SearchIndexBuilder::new();
+    bc.add_parallel(&docs[..599], 64, |(d, body)| (d.clone(), analyze_doc(&d.title, body)));
+    bc.write(c.path()).unwrap();
+    assert_eq!(version(a.path()).len(), 16);
+    assert_ne!(version(a.path()), version(c.path()));
     assert_eq!(stats.files as usize, tb.len());
     assert_eq!(
         stats.bytes,

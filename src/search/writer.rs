@@ -9,6 +9,7 @@ use rayon::prelude::*;
 
 use super::builder::SearchIndexBuilder;
 use super::format::{self, Manifest};
+use super::store;
 use super::tokenize;
 use super::varint;
 use super::SearchStats;
@@ -42,7 +43,7 @@ impl SearchIndexBuilder {
             .par_iter()
             .enumerate()
             .map(|(i, plan)| ctx.write_shard(i, plan))
-            .collect::<io::Result<Vec<(u64, u64)>>>()?;
+            .collect::<io::Result<Vec<(u64, u64, u64)>>>()?;
         let mut stats = SearchStats {
             docs,
             terms: order.len() as u64,
@@ -50,9 +51,12 @@ impl SearchIndexBuilder {
             shards: plans.len() as u32,
             ..SearchStats::default()
         };
-        for (files, bytes) in shard_stats {
+        // A digest of every file's content, in a fixed order: the manifest's `version`.
+        let mut digest = 0u64;
+        for (files, bytes, h) in shard_stats {
             stats.files += files;
             stats.bytes += bytes;
+            digest = combine(digest, h);
         }
 
         let chunk_stats = self
@@ -62,16 +66,20 @@ impl SearchIndexBuilder {
             .map(|(i, rows)| {
                 let body = format!("{rows}]\n");
                 fs::write(dir.join(format::chunk_path(i as u32)), &body)?;
-                Ok(body.len() as u64)
+                Ok((body.len() as u64, store::hash(body.as_bytes())))
             })
-            .collect::<io::Result<Vec<u64>>>()?;
+            .collect::<io::Result<Vec<(u64, u64)>>>()?;
         stats.files += chunk_stats.len() as u64;
-        stats.bytes += chunk_stats.iter().sum::<u64>();
+        for (bytes, h) in chunk_stats {
+            stats.bytes += bytes;
+            digest = combine(digest, h);
+        }
 
         let mut write = |rel: String, bytes: &[u8]| -> io::Result<()> {
             fs::write(dir.join(rel), bytes)?;
             stats.files += 1;
             stats.bytes += bytes.len() as u64;
+            digest = combine(digest, store::hash(bytes));
             Ok(())
         };
         for (i, (_, list)) in self.products.iter().enumerate() {
@@ -80,8 +88,9 @@ impl SearchIndexBuilder {
         for (&y, list) in &self.years {
             write(format::year_path(y), &list.bytes)?;
         }
-        let manifest = Manifest {
+        let mut manifest = Manifest {
             format: format::FORMAT.into(),
+            version: String::new(),
             docs,
             terms: order.len() as u64,
             postings: self.postings,
@@ -110,9 +119,17 @@ impl SearchIndexBuilder {
             years: self.years.iter().map(|(&y, l)| (y, l.count)).collect(),
         };
         let json = serde_json::to_vec(&manifest).map_err(io::Error::other)?;
-        write(format::MANIFEST.into(), &json)?;
+        manifest.version = format!("{:016x}", combine(digest, store::hash(&json)));
+        let json = serde_json::to_vec(&manifest).map_err(io::Error::other)?;
+        fs::write(dir.join(format::MANIFEST), &json)?;
+        stats.files += 1;
+        stats.bytes += json.len() as u64;
         Ok(stats)
     }
+}
+
+fn combine(h: u64, x: u64) -> u64 {
+    (h.rotate_left(5) ^ x).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 /// Creates `dir`, or removes the `*<ext>` files an earlier index left in it (and only those).
@@ -190,8 +207,8 @@ struct ShardCtx<'a> {
 }
 
 impl ShardCtx<'_> {
-    /// Writes dictionary shard `i` and its external postings; returns (files, bytes).
-    fn write_shard(&self, i: usize, plan: &ShardPlan) -> io::Result<(u64, u64)> {
+    /// Writes dictionary shard `i` and its external postings; returns (files, bytes, digest).
+    fn write_shard(&self, i: usize, plan: &ShardPlan) -> io::Result<(u64, u64, u64)> {
         let b = self.b;
         let mut out = vec![format::SHARD_VERSION];
         varint::put(&mut out, (plan.end - plan.start) as u32);
@@ -199,6 +216,7 @@ impl ShardCtx<'_> {
         let (mut raw, mut pairs, mut enc) = (Vec::new(), Vec::new(), Vec::new());
         let docs = b.doc_lens.len() as u32;
         let mut prev: &[u8] = b"";
+        let mut digest = 0u64;
         for &id in &self.order[plan.start..plan.end] {
             let st = &b.states[id as usize];
             b.pool.read(st, &mut raw);
@@ -210,6 +228,7 @@ impl ShardCtx<'_> {
             let term = b.table.get(id);
             if raw.len() as u32 > b.opts.inline_max {
                 fs::write(self.dir.join(format::postings_path(ext)), raw)?;
+                digest = combine(digest, store::hash(raw));
                 format::put_entry(&mut out, prev, term, st.df, raw, Some(ext));
                 files += 1;
                 bytes += raw.len() as u64;
@@ -220,7 +239,11 @@ impl ShardCtx<'_> {
             prev = term;
         }
         fs::write(self.dir.join(format::shard_path(i)), &out)?;
-        Ok((files, bytes + out.len() as u64))
+        Ok((
+            files,
+            bytes + out.len() as u64,
+            combine(digest, store::hash(&out)),
+        ))
     }
 
     /// Decodes build-time postings (delta, tf<<1|title) into (doc, impact) pairs.

@@ -6,6 +6,7 @@
 //! KB_SAMPLE=/path/to/kbarchive/site cargo run --release --example search_scale
 //!                                                       # the real articles under kb/ instead
 //! KB_SAMPLE=... KB_SAMPLE_REPEAT=7 cargo run ...        # each real article 7 times
+//! KB_SEARCH_OUT=/tmp/ix cargo run ...                    # keep the index in /tmp/ix
 //! ```
 //! Synthetic docs: ~2.5 KB median text (log-normal), words drawn Zipf-distributed (s = 1)
 //! from a 20,000-word vocabulary, with KB id references, versions and hex codes mixed in.
@@ -609,7 +610,9 @@ fn main() {
         .and_then(|a| a.parse().ok())
         .unwrap_or(60_000);
     let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("search");
+    // KB_SEARCH_OUT=dir keeps the index (e.g. for `KB_SEARCH_INDEX=dir node --test ...`).
+    let out =
+        std::env::var_os("KB_SEARCH_OUT").map_or_else(|| tmp.path().join("search"), PathBuf::from);
     match std::env::var_os("KB_SAMPLE") {
         Some(site) => real(Path::new(&site), &out),
         None => synthetic(n, &out),

@@ -184,7 +184,9 @@ fn output_is_deterministic_and_rewrites_clean() {
     let version = |d: &Path| SearchIndex::open(d).unwrap().manifest().version.clone();
     let c = tempfile::tempdir().unwrap();
     let mut bc = SearchIndexBuilder::new();
-    bc.add_parallel(&docs[..599], 64, |(d, body)| (d.clone(), analyze_doc(&d.title, body)));
+    bc.add_parallel(&docs[..599], 64, |(d, body)| {
+        (d.clone(), analyze_doc(&d.title, body))
+    });
     bc.write(c.path()).unwrap();
     assert_eq!(version(a.path()).len(), 16);
     assert_ne!(version(a.path()), version(c.path()));

@@ -12,5 +12,6 @@ pub mod init;
 pub mod load;
 pub mod publish;
 pub mod render;
+pub mod search;
 pub mod theme;
 pub mod write;

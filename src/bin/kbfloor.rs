@@ -25,10 +25,7 @@ use clap::Parser;
 use rayon::prelude::*;
 
 #[derive(Parser, Debug)]
-#[command(
-    name = "kbfloor",
-    about = "Time writing a copy of a built site's file tree with dummy bytes"
-)]
+#[command(name = "kbfloor", about = "Time writing a copy of a built site's file tree with dummy bytes")]
 struct Args {
     /// An already-built site whose file tree (paths and sizes) is reproduced.
     #[arg(long)]
@@ -97,30 +94,24 @@ fn write_tree(tree: &Tree, out: &Path) -> Result<f64> {
             std::fs::create_dir(&p).with_context(|| format!("creating {}", p.display()))
         })?;
     }
-    tree.files
-        .par_iter()
-        .try_for_each(|(rel, len)| -> Result<()> {
-            let p = out.join(rel);
-            let mut f = File::create(&p).with_context(|| format!("creating {}", p.display()))?;
-            let mut left = *len as usize;
-            while left > 0 {
-                let n = left.min(buf.len());
-                f.write_all(&buf[..n])
-                    .with_context(|| format!("writing {}", p.display()))?;
-                left -= n;
-            }
-            Ok(())
-        })?;
+    tree.files.par_iter().try_for_each(|(rel, len)| -> Result<()> {
+        let p = out.join(rel);
+        let mut f = File::create(&p).with_context(|| format!("creating {}", p.display()))?;
+        let mut left = *len as usize;
+        while left > 0 {
+            let n = left.min(buf.len());
+            f.write_all(&buf[..n]).with_context(|| format!("writing {}", p.display()))?;
+            left -= n;
+        }
+        Ok(())
+    })?;
     Ok(start.elapsed().as_secs_f64())
 }
 
 fn main() -> Result<()> {
     let args = Args::parse();
     if let Some(n) = args.threads {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build_global()
-            .context("configuring threads")?;
+        rayon::ThreadPoolBuilder::new().num_threads(n).build_global().context("configuring threads")?;
     }
     if !args.like.is_dir() {
         bail!("--like {} is not a directory", args.like.display());
@@ -130,8 +121,7 @@ fn main() -> Result<()> {
             bail!("--out {} exists and is not empty", args.out.display());
         }
     } else {
-        std::fs::create_dir_all(&args.out)
-            .with_context(|| format!("creating {}", args.out.display()))?;
+        std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
     }
     let t_scan = Instant::now();
     let tree = scan(&args.like)?;
@@ -150,13 +140,7 @@ fn main() -> Result<()> {
         scan_secs,
         rayon::current_num_threads()
     );
-    println!(
-        "files={} dirs={} bytes={} seconds={:.3}",
-        tree.files.len(),
-        tree.dirs.len(),
-        bytes,
-        secs
-    );
+    println!("files={} dirs={} bytes={} seconds={:.3}", tree.files.len(), tree.dirs.len(), bytes, secs);
     Ok(())
 }
 
@@ -171,11 +155,7 @@ mod tests {
         std::fs::create_dir_all(a.path().join("kb/010/Q10001")).unwrap();
         std::fs::create_dir_all(a.path().join("empty/dir")).unwrap();
         std::fs::write(a.path().join("index.html"), b"hello").unwrap();
-        std::fs::write(
-            a.path().join("kb/010/Q10001/index.html"),
-            vec![b'a'; 3 * CHUNK + 7],
-        )
-        .unwrap();
+        std::fs::write(a.path().join("kb/010/Q10001/index.html"), vec![b'a'; 3 * CHUNK + 7]).unwrap();
         std::fs::write(a.path().join("kb/010/empty.txt"), b"").unwrap();
         let tree = scan(a.path()).unwrap();
         assert_eq!(tree.files.len(), 3);

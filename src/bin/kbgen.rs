@@ -42,10 +42,7 @@ use rayon::prelude::*;
 // ---------------------------------------------------------------------------
 
 #[derive(Parser, Debug)]
-#[command(
-    name = "kbgen",
-    about = "Generate a deterministic synthetic KB article archive"
-)]
+#[command(name = "kbgen", about = "Generate a deterministic synthetic KB article archive")]
 struct Args {
     /// Number of articles to generate.
     #[arg(long, default_value_t = 60_000)]
@@ -101,16 +98,10 @@ fn main() -> Result<()> {
 
 fn prepare_out(out: &Path, force: bool) -> Result<()> {
     if out.exists() {
-        let non_empty = std::fs::read_dir(out)
-            .with_context(|| format!("reading {}", out.display()))?
-            .next()
-            .is_some();
+        let non_empty = std::fs::read_dir(out).with_context(|| format!("reading {}", out.display()))?.next().is_some();
         if non_empty {
             if !force {
-                bail!(
-                    "{} exists and is not empty (use --force to replace it)",
-                    out.display()
-                );
+                bail!("{} exists and is not empty (use --force to replace it)", out.display());
             }
             std::fs::remove_dir_all(out).with_context(|| format!("removing {}", out.display()))?;
         }
@@ -139,14 +130,7 @@ struct Rng {
 impl Rng {
     fn new(seed: u64) -> Rng {
         let mut x = seed;
-        Rng {
-            s: [
-                splitmix64(&mut x),
-                splitmix64(&mut x),
-                splitmix64(&mut x),
-                splitmix64(&mut x),
-            ],
-        }
+        Rng { s: [splitmix64(&mut x), splitmix64(&mut x), splitmix64(&mut x), splitmix64(&mut x)] }
     }
 
     /// An independent stream for one item (article number) and purpose.
@@ -237,8 +221,8 @@ impl Rng {
 /// Estimated number of articles of the full archive per 10,000 article numbers:
 /// index b covers Q(b*10000)..Q(b*10000+9999), i.e. folders kb/(10b)..kb/(10b+9).
 const NUMBER_BUCKETS: [u32; 33] = [
-    0, 80, 420, 1100, 1160, 800, 1880, 1520, 2600, 2200, 2220, 2160, 2996, 4680, 3539, 4665, 4051,
-    4091, 3106, 3751, 593, 813, 1134, 1827, 2287, 1536, 1370, 997, 572, 658, 688, 730, 316,
+    0, 80, 420, 1100, 1160, 800, 1880, 1520, 2600, 2200, 2220, 2160, 2996, 4680, 3539, 4665, 4051, 4091, 3106, 3751,
+    593, 813, 1134, 1827, 2287, 1536, 1370, 997, 572, 658, 688, 730, 316,
 ];
 
 /// Buckets below this are "old" numbers (1988–1991 era, the "See article" product).
@@ -261,12 +245,7 @@ fn target_size(rng: &mut Rng) -> usize {
         SIZE_TAIL_MU + rng.normal().abs() * SIZE_TAIL_SIGMA
     } else {
         let z = rng.normal();
-        SIZE_MU
-            + z * if z < 0.0 {
-                SIZE_SIGMA_LOW
-            } else {
-                SIZE_SIGMA_HIGH
-            }
+        SIZE_MU + z * if z < 0.0 { SIZE_SIGMA_LOW } else { SIZE_SIGMA_HIGH }
     };
     x.exp().clamp(SIZE_MIN, SIZE_MAX) as usize
 }
@@ -285,18 +264,10 @@ const TITLE_ENTITY_P: f64 = 0.05;
 /// Share of raw blocks holding `{{` or `{%`.
 const LIQUID_LOOKALIKE_P: f64 = 0.01;
 
-const MONTHS: [&str; 12] = [
-    "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
-];
+const MONTHS: [&str; 12] = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
 /// Last Modified years of "old" articles (1988–1991) and of the others (1998–2002).
 const OLD_YEARS: [(&str, u32); 4] = [("1988", 18), ("1989", 59), ("1990", 54), ("1991", 10)];
-const NEW_YEARS: [(&str, u32); 5] = [
-    ("1998", 3),
-    ("1999", 2820),
-    ("2000", 1740),
-    ("2001", 3720),
-    ("2002", 1720),
-];
+const NEW_YEARS: [(&str, u32); 5] = [("1998", 3), ("1999", 2820), ("2000", 1740), ("2001", 3720), ("2002", 1720)];
 
 const ISSUE_TYPES: [(&str, u32); 7] = [
     ("kbbug", 30),
@@ -364,225 +335,1060 @@ macro_rules! product {
 
 /// Index 0 is the "old" pseudo-product, index 1 is Exchange.
 const PRODUCTS: [Product; 44] = [
-    product!("See article", 0, &[("", 1)],
-        ["4.00 4.00b 4.50", "5.10   | 5.10", "4.50", "1.00   | 1.00", "2.00", "1.00 1.01 1.02 2.00 2.01 3.00", "6.00 6.00a | 6.00 6.00a"],
-        [], [],
-        ["ENDUSER", "mspl13_basic", "mspl13_c", "B_BasicCom", "SR#", "docerr", "mspl13_masm", "buglist4.00", "buglist4.00b", "fixlist4.50"]),
-    product!("Microsoft Exchange", 1400, PRE_EXCHANGE,
-        ["winnt:5.5", "5.5", "winnt:4.0,5.0,5.5", "winnt:4.0", "WINDOWS:5.5", "WINDOWS:4.0,5.0", "4.0", "winnt:5.0,5.5", "4.0,5.0,5.5", "WinNT:5.5"],
-        ["Microsoft Exchange Server, version 5.5", "Microsoft Exchange Server, versions 4.0, 5.0, 5.5", "Microsoft Exchange Server, version 4.0", "Microsoft Exchange Windows 95/98 client, versions 4.0, 5.0", "Microsoft Exchange 2000 Server"],
-        ["kbExchangeSearch", "kbZNotKeyword2", "kbExchange550", "kbExchange500", "kbExchange400", "kbZNotKeyword3", "kbExchangeClientSearch", "kbOutlookSearch"],
-        ["exc55", "kbusage", "exc5", "exc4", "kbExchange550sp4Fix", "kbExchange550preSP4fix", "exc55sp3", "EXC55SP3Fix", "exc55sp2fix", "exc55sp2", "exc55sp1"]),
-    product!("Microsoft Windows NT", 1526, PRE_NONE,
+    product!(
+        "See article",
+        0,
+        &[("", 1)],
+        [
+            "4.00 4.00b 4.50",
+            "5.10   | 5.10",
+            "4.50",
+            "1.00   | 1.00",
+            "2.00",
+            "1.00 1.01 1.02 2.00 2.01 3.00",
+            "6.00 6.00a | 6.00 6.00a"
+        ],
+        [],
+        [],
+        [
+            "ENDUSER",
+            "mspl13_basic",
+            "mspl13_c",
+            "B_BasicCom",
+            "SR#",
+            "docerr",
+            "mspl13_masm",
+            "buglist4.00",
+            "buglist4.00b",
+            "fixlist4.50"
+        ]
+    ),
+    product!(
+        "Microsoft Exchange",
+        1400,
+        PRE_EXCHANGE,
+        [
+            "winnt:5.5",
+            "5.5",
+            "winnt:4.0,5.0,5.5",
+            "winnt:4.0",
+            "WINDOWS:5.5",
+            "WINDOWS:4.0,5.0",
+            "4.0",
+            "winnt:5.0,5.5",
+            "4.0,5.0,5.5",
+            "WinNT:5.5"
+        ],
+        [
+            "Microsoft Exchange Server, version 5.5",
+            "Microsoft Exchange Server, versions 4.0, 5.0, 5.5",
+            "Microsoft Exchange Server, version 4.0",
+            "Microsoft Exchange Windows 95/98 client, versions 4.0, 5.0",
+            "Microsoft Exchange 2000 Server"
+        ],
+        [
+            "kbExchangeSearch",
+            "kbZNotKeyword2",
+            "kbExchange550",
+            "kbExchange500",
+            "kbExchange400",
+            "kbZNotKeyword3",
+            "kbExchangeClientSearch",
+            "kbOutlookSearch"
+        ],
+        [
+            "exc55",
+            "kbusage",
+            "exc5",
+            "exc4",
+            "kbExchange550sp4Fix",
+            "kbExchange550preSP4fix",
+            "exc55sp3",
+            "EXC55SP3Fix",
+            "exc55sp2fix",
+            "exc55sp2",
+            "exc55sp1"
+        ]
+    ),
+    product!(
+        "Microsoft Windows NT",
+        1526,
+        PRE_NONE,
         ["winnt:4.0", "4.0", "WinNT:4.0", "", "3.1", "winnt:3.5,3.51,4.0"],
-        ["Microsoft Windows NT Server version 4.0", "Microsoft Windows NT Workstation version 4.0", "Microsoft Windows NT Server version 4.0, Terminal Server Edition", "Microsoft Windows NT Server, Enterprise Edition version 4.0"],
-        ["kbWinNTsearch", "kbWinNTSsearch", "kbWinNT400search", "kbWinNTS400search", "kbWinNTWsearch", "kbWinNTS400", "kbWinNTW400search", "kbWinNTW400"],
-        ["kbnetwork", "kbenv", "kbtool", "kbsetup", "kbWinNT400sp4fix", "kb3rdparty", "kberrmsg", "kbprint", "kbhw", "kbHardware"]),
-    product!("Microsoft Windows 95.x Retail Product", 879, PRE_NONE,
+        [
+            "Microsoft Windows NT Server version 4.0",
+            "Microsoft Windows NT Workstation version 4.0",
+            "Microsoft Windows NT Server version 4.0, Terminal Server Edition",
+            "Microsoft Windows NT Server, Enterprise Edition version 4.0"
+        ],
+        [
+            "kbWinNTsearch",
+            "kbWinNTSsearch",
+            "kbWinNT400search",
+            "kbWinNTS400search",
+            "kbWinNTWsearch",
+            "kbWinNTS400",
+            "kbWinNTW400search",
+            "kbWinNTW400"
+        ],
+        [
+            "kbnetwork",
+            "kbenv",
+            "kbtool",
+            "kbsetup",
+            "kbWinNT400sp4fix",
+            "kb3rdparty",
+            "kberrmsg",
+            "kbprint",
+            "kbhw",
+            "kbHardware"
+        ]
+    ),
+    product!(
+        "Microsoft Windows 95.x Retail Product",
+        879,
+        PRE_NONE,
         ["WINDOWS:3.1,3.11", "95", "WINDOWS:3.0,3.0a,3.1,3.11", "", "WINDOWS:3.0,3.0a"],
-        ["Microsoft Windows 95", "Microsoft Windows versions 3.1, 3.11", "Microsoft Windows versions 3.0, 3.0a, 3.1, 3.11", "Microsoft Windows versions 3.0, 3.0a"],
-        ["kbZNotKeyword3", "kbWin3xSearch", "kbWin95search", "kbWin310", "kbWin311", "kbWin300a", "kbWin300", "kbAudDeveloper"],
-        ["win95", "kbtool", "kberrmsg", "kbnetwork", "kbenv", "win31", "3rdpartynet", "osr2", "kb3rdPartyNetClient", "kbui"]),
-    product!("Microsoft FoxPro", 611, PRE_DEV,
+        [
+            "Microsoft Windows 95",
+            "Microsoft Windows versions 3.1, 3.11",
+            "Microsoft Windows versions 3.0, 3.0a, 3.1, 3.11",
+            "Microsoft Windows versions 3.0, 3.0a"
+        ],
+        [
+            "kbZNotKeyword3",
+            "kbWin3xSearch",
+            "kbWin95search",
+            "kbWin310",
+            "kbWin311",
+            "kbWin300a",
+            "kbWin300",
+            "kbAudDeveloper"
+        ],
+        [
+            "win95",
+            "kbtool",
+            "kberrmsg",
+            "kbnetwork",
+            "kbenv",
+            "win31",
+            "3rdpartynet",
+            "osr2",
+            "kb3rdPartyNetClient",
+            "kbui"
+        ]
+    ),
+    product!(
+        "Microsoft FoxPro",
+        611,
+        PRE_DEV,
         ["WINDOWS:3.0", "WINDOWS:6.0", "WINDOWS:3.0,3.0b", "", "WINDOWS:3.0,3.0b,5.0,5.0a,6.0"],
-        ["Microsoft Visual FoxPro for Windows, version 3.0", "Microsoft Visual FoxPro for Macintosh, version 3.0b", "Microsoft Visual FoxPro for Windows, version 6.0", "Microsoft Visual FoxPro for Windows, versions 3.0, 3.0b, 5.0, 5.0a, 6.0"],
-        ["kbAudDeveloper", "kbVFPsearch", "kbVFP300", "kbVFP600", "kbVFP500", "kbVFP500a", "kbVFP300b", "kbFoxproSearch"],
-        ["kbvfp600", "kbvfp500", "kbGrpDSFox", "kbvfp300", "kbvfp", "kbDSupport", "kbvfp500a", "kbvfp300b", "kbfixlist", "kbCodeSnippet"]),
-    product!("Microsoft Systems Management Server", 472, &[("SMS", 70), ("", 27), ("SMSINST", 3)],
+        [
+            "Microsoft Visual FoxPro for Windows, version 3.0",
+            "Microsoft Visual FoxPro for Macintosh, version 3.0b",
+            "Microsoft Visual FoxPro for Windows, version 6.0",
+            "Microsoft Visual FoxPro for Windows, versions 3.0, 3.0b, 5.0, 5.0a, 6.0"
+        ],
+        [
+            "kbAudDeveloper",
+            "kbVFPsearch",
+            "kbVFP300",
+            "kbVFP600",
+            "kbVFP500",
+            "kbVFP500a",
+            "kbVFP300b",
+            "kbFoxproSearch"
+        ],
+        [
+            "kbvfp600",
+            "kbvfp500",
+            "kbGrpDSFox",
+            "kbvfp300",
+            "kbvfp",
+            "kbDSupport",
+            "kbvfp500a",
+            "kbvfp300b",
+            "kbfixlist",
+            "kbCodeSnippet"
+        ]
+    ),
+    product!(
+        "Microsoft Systems Management Server",
+        472,
+        &[("SMS", 70), ("", 27), ("SMSINST", 3)],
         ["winnt:2.0", "winnt:1.2", "2.0", "winnt:1.0,1.1,1.2", "winnt:1.0,1.1"],
-        ["Microsoft Systems Management Server version 2.0", "Microsoft Systems Management Server version 1.2", "Microsoft Systems Management Server versions 1.0, 1.1, 1.2", "Microsoft Systems Management Server version 1.1"],
+        [
+            "Microsoft Systems Management Server version 2.0",
+            "Microsoft Systems Management Server version 1.2",
+            "Microsoft Systems Management Server versions 1.0, 1.1, 1.2",
+            "Microsoft Systems Management Server version 1.1"
+        ],
         ["kbSMSSearch", "kbSMS200", "kbSMS120", "kbSMS110", "kbSMS200SP1", "kbSMS100", "kbSMS200SP2", "kbSMSI200"],
-        ["kbsms200", "kbsms200bug", "kbnetwork", "kbInventory", "kbsms120", "kbsetup", "kbenv", "kbClient", "kbtool", "kbConfig"]),
-    product!("Microsoft Visual Basic for Windows", 446, PRE_DEV,
+        [
+            "kbsms200",
+            "kbsms200bug",
+            "kbnetwork",
+            "kbInventory",
+            "kbsms120",
+            "kbsetup",
+            "kbenv",
+            "kbClient",
+            "kbtool",
+            "kbConfig"
+        ]
+    ),
+    product!(
+        "Microsoft Visual Basic for Windows",
+        446,
+        PRE_DEV,
         ["", "6.0", "WINDOWS:6.0", "WINDOWS:4.0", "WINDOWS:5.0"],
-        ["Microsoft Visual Basic Enterprise Edition for Windows, version 6.0", "Microsoft Visual Basic Professional Edition for Windows, version 6.0", "Microsoft Visual Basic Enterprise Edition, 32-bit, for Windows, version 4.0", "Microsoft Visual Basic Enterprise Edition for Windows, versions 5.0, 6.0"],
-        ["kbVBSearch", "kbAudDeveloper", "kbZNotKeyword2", "kbZNotKeyword6", "kbVB600Search", "kbVB600", "kbVB500", "kbVB500Search"],
-        ["kbGrpDSVB", "kbVBp600", "kbVBp500", "kbVBp", "kbDSupport", "kbGrpDSVBDB", "kbVBp600bug", "kbVBp400", "kbCtrl", "kbVBp400bug"]),
-    product!("Microsoft C Compiler", 433, PRE_DEV,
+        [
+            "Microsoft Visual Basic Enterprise Edition for Windows, version 6.0",
+            "Microsoft Visual Basic Professional Edition for Windows, version 6.0",
+            "Microsoft Visual Basic Enterprise Edition, 32-bit, for Windows, version 4.0",
+            "Microsoft Visual Basic Enterprise Edition for Windows, versions 5.0, 6.0"
+        ],
+        [
+            "kbVBSearch",
+            "kbAudDeveloper",
+            "kbZNotKeyword2",
+            "kbZNotKeyword6",
+            "kbVB600Search",
+            "kbVB600",
+            "kbVB500",
+            "kbVB500Search"
+        ],
+        [
+            "kbGrpDSVB",
+            "kbVBp600",
+            "kbVBp500",
+            "kbVBp",
+            "kbDSupport",
+            "kbGrpDSVBDB",
+            "kbVBp600bug",
+            "kbVBp400",
+            "kbCtrl",
+            "kbVBp400bug"
+        ]
+    ),
+    product!(
+        "Microsoft C Compiler",
+        433,
+        PRE_DEV,
         ["winnt:", "", "6.0", "5.0,6.0", "4.0,4.1,4.2,5.0,6.0"],
-        ["Microsoft Visual C++, 32-bit Learning Edition, version 6.0", "The Microsoft Foundation Classes (MFC), used with:", "The C/C++ Compiler (CL.EXE), included with:", "Microsoft Visual C++, 32-bit Enterprise Edition, version 6.0"],
+        [
+            "Microsoft Visual C++, 32-bit Learning Edition, version 6.0",
+            "The Microsoft Foundation Classes (MFC), used with:",
+            "The C/C++ Compiler (CL.EXE), included with:",
+            "Microsoft Visual C++, 32-bit Enterprise Edition, version 6.0"
+        ],
         ["kbAudDeveloper", "kbVCsearch", "kbVC32bitSearch", "kbVC600", "kbMFC", "kbVC500", "kbVC500Search", "kbVC400"],
-        ["kbVC", "kbMFC", "kbVC600", "kbVC500", "kbGrpDSMFCATL", "kbVC400", "kbVC500bug", "kbCompiler", "kbide", "kbDatabase"]),
-    product!("Microsoft Mail For PC Networks", 410, &[("", 70), ("PROFS", 7), ("SMTP", 7), ("MHS", 4), ("FAX", 4), ("X400", 4), ("Gtwy", 4)],
+        [
+            "kbVC",
+            "kbMFC",
+            "kbVC600",
+            "kbVC500",
+            "kbGrpDSMFCATL",
+            "kbVC400",
+            "kbVC500bug",
+            "kbCompiler",
+            "kbide",
+            "kbDatabase"
+        ]
+    ),
+    product!(
+        "Microsoft Mail For PC Networks",
+        410,
+        &[("", 70), ("PROFS", 7), ("SMTP", 7), ("MHS", 4), ("FAX", 4), ("X400", 4), ("Gtwy", 4)],
         ["WINDOWS:3.2", "WINDOWS:3.0,3.0b,3.2", "MS-DOS:3.0", "WINDOWS:3.0", "3.0"],
-        ["Microsoft Mail for PC Networks, version 3.2", "Microsoft Mail for Windows, versions 3.0, 3.0b, 3.2", "Microsoft Mail for PC Networks, version 3.5", "Microsoft Mail for Windows, version 3.0"],
-        ["kbMailSearch", "kbZNotKeyword3", "kbMailGateSearch", "kbMailPCN320", "kbMail300", "kbMailPCN300", "kbMail320", "kbMailPCN350"],
-        ["kbgraphxlinkcritical", "win95", "msphone1", "kbYear2000", "kbfile"]),
-    product!("Microsoft Home Games", 377, &[("", 80), ("ASD", 4), ("FS98", 4), ("FS2000", 4), ("Games", 4), ("Arcade", 4)],
+        [
+            "Microsoft Mail for PC Networks, version 3.2",
+            "Microsoft Mail for Windows, versions 3.0, 3.0b, 3.2",
+            "Microsoft Mail for PC Networks, version 3.5",
+            "Microsoft Mail for Windows, version 3.0"
+        ],
+        [
+            "kbMailSearch",
+            "kbZNotKeyword3",
+            "kbMailGateSearch",
+            "kbMailPCN320",
+            "kbMail300",
+            "kbMailPCN300",
+            "kbMail320",
+            "kbMailPCN350"
+        ],
+        ["kbgraphxlinkcritical", "win95", "msphone1", "kbYear2000", "kbfile"]
+    ),
+    product!(
+        "Microsoft Home Games",
+        377,
+        &[("", 80), ("ASD", 4), ("FS98", 4), ("FS2000", 4), ("Games", 4), ("Arcade", 4)],
         ["WINDOWS:1.0", "", "1.0", "WINDOWS:", "WINDOWS:2.0"],
-        ["Microsoft Flight Simulator 2000 Professional Edition", "Microsoft Age of Empires, version 1.0", "Microsoft Flight Simulator 2000", "Microsoft Flight Simulator 98"],
-        ["kbGamesSearch", "kbHomeProdSearch", "kbSimSearch", "kbFlightSimSearch", "kbZNotKeyword", "kbAOESearch", "kbGolfSearch"],
-        ["kbimu", "msgame", "kbdisplay", "kbenv", "kberrmsg", "kbui", "kb3rdparty", "msgamekbfaq", "kbsetup", "kbhw"]),
-    product!("Microsoft Home Multimedia Titles", 327, &[("", 80), ("Encarta", 6), ("Bookshelf", 5), ("Cinemania", 4), ("Dogs", 2), ("Baseball", 3)],
+        [
+            "Microsoft Flight Simulator 2000 Professional Edition",
+            "Microsoft Age of Empires, version 1.0",
+            "Microsoft Flight Simulator 2000",
+            "Microsoft Flight Simulator 98"
+        ],
+        [
+            "kbGamesSearch",
+            "kbHomeProdSearch",
+            "kbSimSearch",
+            "kbFlightSimSearch",
+            "kbZNotKeyword",
+            "kbAOESearch",
+            "kbGolfSearch"
+        ],
+        ["kbimu", "msgame", "kbdisplay", "kbenv", "kberrmsg", "kbui", "kb3rdparty", "msgamekbfaq", "kbsetup", "kbhw"]
+    ),
+    product!(
+        "Microsoft Home Multimedia Titles",
+        327,
+        &[("", 80), ("Encarta", 6), ("Bookshelf", 5), ("Cinemania", 4), ("Dogs", 2), ("Baseball", 3)],
         ["WINDOWS:", "", "WINDOWS:1.0", "WINDOWS:2.0", "1.0"],
-        ["Microsoft Encarta 1994 The Complete Multimedia Encyclopedia", "Microsoft Encarta 95 The Complete Interactive Multimedia Encyclopedia for Macintosh", "Microsoft Encarta 96 Encyclopedia for Windows", "Microsoft Bookshelf 1996-97 for Windows"],
-        ["kbHomeProdSearch", "kbHomeMMsearch", "kbEncartaSearch", "kbEncartaEncycSearch", "kbBookshelfSearch", "kbHWMAC", "kbOSMAC", "kbZNotKeyword"],
-        ["kbimu", "kbenv", "kberrmsg", "kbsetup", "kbbuglist", "kbmm", "kbui", "kb3rdparty", "kbinterop", "kbsound"]),
-    product!("Internet Information Server", 327, &[("", 85), ("HOWTO", 3), ("INFO", 3), ("PRB", 3), ("IIS", 3), ("Err", 2), ("IIS5", 1)],
+        [
+            "Microsoft Encarta 1994 The Complete Multimedia Encyclopedia",
+            "Microsoft Encarta 95 The Complete Interactive Multimedia Encyclopedia for Macintosh",
+            "Microsoft Encarta 96 Encyclopedia for Windows",
+            "Microsoft Bookshelf 1996-97 for Windows"
+        ],
+        [
+            "kbHomeProdSearch",
+            "kbHomeMMsearch",
+            "kbEncartaSearch",
+            "kbEncartaEncycSearch",
+            "kbBookshelfSearch",
+            "kbHWMAC",
+            "kbOSMAC",
+            "kbZNotKeyword"
+        ],
+        ["kbimu", "kbenv", "kberrmsg", "kbsetup", "kbbuglist", "kbmm", "kbui", "kb3rdparty", "kbinterop", "kbsound"]
+    ),
+    product!(
+        "Internet Information Server",
+        327,
+        &[("", 85), ("HOWTO", 3), ("INFO", 3), ("PRB", 3), ("IIS", 3), ("Err", 2), ("IIS5", 1)],
         ["winnt:4.0", "5.0", "4.0,5.0", "winnt:5.0", "4.0"],
-        ["Microsoft Internet Information Services version 5.0", "Microsoft Internet Information Server 4.0", "Microsoft Internet Information Server version 4.0", "Microsoft Windows NT Server version 4.0, Terminal Server Edition"],
-        ["kbiisSearch", "kbiis400", "kbiis500", "kbiis300", "kbiis200", "kbWinNTsearch", "kbiis100", "kbWinNT400search"],
-        ["kbDSupport", "kbOSWin2000", "kbWinNT400sp4fix", "kbnetwork", "kbiis400", "kbiis500", "kbenv", "kbother", "kbiis300", "kbHOWTOmaster"]),
-    product!("Microsoft SNA Server", 324, &[("", 92), ("INFO", 3), ("INF", 2), ("BUG", 2), ("COMTI", 1)],
-        ["WINDOWS:3.0,3.0 SP1", "WINDOWS:3.0,3.0 SP1,3.0 SP2", "WINDOWS:2.11", "WINDOWS:3.0", "WINDOWS:3.0,3.0 SP1,3.0 SP2,4.0"],
-        ["Microsoft Host Integration Server 2000", "Microsoft SNA Server, versions 3.0, 3.0 SP1, 3.0 SP2", "Microsoft SNA Server, versions 4.0, 4.0 SP1, 4.0 SP2, 4.0 SP3", "Microsoft SNA Server, version 2.11, on platform(s):"],
-        ["kbAudDeveloper", "kbSNAServSearch", "kbSNAServ400", "kbSNAServ300", "kbSNAServ300SP1", "kbSNAServ400SP1", "kbSNAServ300SP2", "kbSNAServ400SP2"],
-        ["kbnetwork", "sna4", "kbsna400sp2", "kbsna400sp1", "kbDSupport", "kbsna400sp3", "kbinterop", "kbSNA400sp4fix", "kbsna300sp1", "kbsna300sp2"]),
-    product!("Word 97 for Windows", 301, &[("WD97", 97), ("OFF97", 2), ("WV", 1)],
+        [
+            "Microsoft Internet Information Services version 5.0",
+            "Microsoft Internet Information Server 4.0",
+            "Microsoft Internet Information Server version 4.0",
+            "Microsoft Windows NT Server version 4.0, Terminal Server Edition"
+        ],
+        [
+            "kbiisSearch",
+            "kbiis400",
+            "kbiis500",
+            "kbiis300",
+            "kbiis200",
+            "kbWinNTsearch",
+            "kbiis100",
+            "kbWinNT400search"
+        ],
+        [
+            "kbDSupport",
+            "kbOSWin2000",
+            "kbWinNT400sp4fix",
+            "kbnetwork",
+            "kbiis400",
+            "kbiis500",
+            "kbenv",
+            "kbother",
+            "kbiis300",
+            "kbHOWTOmaster"
+        ]
+    ),
+    product!(
+        "Microsoft SNA Server",
+        324,
+        &[("", 92), ("INFO", 3), ("INF", 2), ("BUG", 2), ("COMTI", 1)],
+        [
+            "WINDOWS:3.0,3.0 SP1",
+            "WINDOWS:3.0,3.0 SP1,3.0 SP2",
+            "WINDOWS:2.11",
+            "WINDOWS:3.0",
+            "WINDOWS:3.0,3.0 SP1,3.0 SP2,4.0"
+        ],
+        [
+            "Microsoft Host Integration Server 2000",
+            "Microsoft SNA Server, versions 3.0, 3.0 SP1, 3.0 SP2",
+            "Microsoft SNA Server, versions 4.0, 4.0 SP1, 4.0 SP2, 4.0 SP3",
+            "Microsoft SNA Server, version 2.11, on platform(s):"
+        ],
+        [
+            "kbAudDeveloper",
+            "kbSNAServSearch",
+            "kbSNAServ400",
+            "kbSNAServ300",
+            "kbSNAServ300SP1",
+            "kbSNAServ400SP1",
+            "kbSNAServ300SP2",
+            "kbSNAServ400SP2"
+        ],
+        [
+            "kbnetwork",
+            "sna4",
+            "kbsna400sp2",
+            "kbsna400sp1",
+            "kbDSupport",
+            "kbsna400sp3",
+            "kbinterop",
+            "kbSNA400sp4fix",
+            "kbsna300sp1",
+            "kbsna300sp2"
+        ]
+    ),
+    product!(
+        "Word 97 for Windows",
+        301,
+        &[("WD97", 97), ("OFF97", 2), ("WV", 1)],
         ["WINDOWS:97", "", "WINDOWS:97; winnt:4.0", "WINDOWS:3.01,97"],
-        ["Microsoft Word 97 for Windows", "Microsoft Excel 97 for Windows", "Microsoft PowerPoint 97 for Windows", "the operating system: Microsoft Windows NT 4.0"],
-        ["kbWordSearch", "kbWord97", "kbWord97Search", "kbZNotKeyword2", "kbZNotKeyword3", "kbExcelSearch", "kbExcel97Search", "kbOSWinSearch"],
-        ["word97", "kbdta", "kbualink97", "kbusage", "winword", "kbfield", "word8", "kbwordvba", "kbdtacode", "kblayout"]),
-    product!("Microsoft Disk Operating System", 281, &[("", 1)],
-        ["MS-DOS:5.0", "MS-DOS:6.0,6.2,6.21,6.22", "MS-DOS:6.0,6.2,6.22", "MS-DOS:5.x,6.0,6.2,6.21,6.22", "MS-DOS:3.x,4.x,5.x,6.0,6.2,6.21,6.22"],
-        ["Microsoft MS-DOS operating system version 5.0", "Microsoft MS-DOS operating system versions 6.0, 6.2, 6.21, 6.22", "Microsoft MS-DOS operating system versions 5.0, 5.0a, 6.0, 6.2, 6.21, 6.22", "Microsoft MS-DOS operating system versions 6.0, 6.2, 6.22"],
-        ["kbMSDOSSearch", "kbMSDOS600", "kbMSDOS500", "kbMSDOS622", "kbMSDOS620", "kbMSDOS621", "kbMSDOS500a", "kbMSDOS401"],
-        ["msdos", "kbgraphxlinkcritical", "kbenable", "kbfile", "win31", "win95", "kbEnableSight", "kbEnableMove"]),
-    product!("The Microsoft Network", 182, &[("", 98), ("Broadband", 2)],
+        [
+            "Microsoft Word 97 for Windows",
+            "Microsoft Excel 97 for Windows",
+            "Microsoft PowerPoint 97 for Windows",
+            "the operating system: Microsoft Windows NT 4.0"
+        ],
+        [
+            "kbWordSearch",
+            "kbWord97",
+            "kbWord97Search",
+            "kbZNotKeyword2",
+            "kbZNotKeyword3",
+            "kbExcelSearch",
+            "kbExcel97Search",
+            "kbOSWinSearch"
+        ],
+        [
+            "word97",
+            "kbdta",
+            "kbualink97",
+            "kbusage",
+            "winword",
+            "kbfield",
+            "word8",
+            "kbwordvba",
+            "kbdtacode",
+            "kblayout"
+        ]
+    ),
+    product!(
+        "Microsoft Disk Operating System",
+        281,
+        &[("", 1)],
+        [
+            "MS-DOS:5.0",
+            "MS-DOS:6.0,6.2,6.21,6.22",
+            "MS-DOS:6.0,6.2,6.22",
+            "MS-DOS:5.x,6.0,6.2,6.21,6.22",
+            "MS-DOS:3.x,4.x,5.x,6.0,6.2,6.21,6.22"
+        ],
+        [
+            "Microsoft MS-DOS operating system version 5.0",
+            "Microsoft MS-DOS operating system versions 6.0, 6.2, 6.21, 6.22",
+            "Microsoft MS-DOS operating system versions 5.0, 5.0a, 6.0, 6.2, 6.21, 6.22",
+            "Microsoft MS-DOS operating system versions 6.0, 6.2, 6.22"
+        ],
+        [
+            "kbMSDOSSearch",
+            "kbMSDOS600",
+            "kbMSDOS500",
+            "kbMSDOS622",
+            "kbMSDOS620",
+            "kbMSDOS621",
+            "kbMSDOS500a",
+            "kbMSDOS401"
+        ],
+        ["msdos", "kbgraphxlinkcritical", "kbenable", "kbfile", "win31", "win95", "kbEnableSight", "kbEnableMove"]
+    ),
+    product!(
+        "The Microsoft Network",
+        182,
+        &[("", 98), ("Broadband", 2)],
         ["6.1", "", "6.0,6.1", "1.0", "WINDOWS:1.2,1.3,2.0,2.5"],
-        ["the operating system: Microsoft Windows 95", "The Microsoft Network version 6.1", "The Microsoft Network versions 1.2, 1.3, 2.0, 2.5", "the operating system: Microsoft Windows 98"],
+        [
+            "the operating system: Microsoft Windows 95",
+            "The Microsoft Network version 6.1",
+            "The Microsoft Network versions 1.2, 1.3, 2.0, 2.5",
+            "the operating system: Microsoft Windows 98"
+        ],
         ["kbMSNSearch", "kbMSN250", "kbMSN130", "kbMSN120", "kbMSN260", "kbMSN200", "kbMSN252", "kbMSN610"],
-        ["kbmsn", "kbenv", "kberrmsg", "kbtlc", "kbhw", "kbHardware", "kbui", "kbtool", "kbmsnkbfaq", "kbfaq"]),
-    product!("Microsoft Windows Software Development Kit", 172, PRE_DEV,
+        ["kbmsn", "kbenv", "kberrmsg", "kbtlc", "kbhw", "kbHardware", "kbui", "kbtool", "kbmsnkbfaq", "kbfaq"]
+    ),
+    product!(
+        "Microsoft Windows Software Development Kit",
+        172,
+        PRE_DEV,
         ["WINDOWS:3.1", "WINDOWS:3.0,3.1", "3.0,3.1", "WINDOWS:3.1,3.11", "WINDOWS:3.1,95; winnt:3.5,3.51,4.0"],
-        ["Microsoft Windows Software Development Kit (SDK) 3.1", "Microsoft Windows Software Development Kit (SDK) versions 3.0, 3.1", "Microsoft Windows Software Development Kit (SDK) versions 3.1, 3.11", "Microsoft Win32 Application Programming Interface (API), used with:"],
-        ["kbAudDeveloper", "kbSDKSearch", "kbWinSDKSearch", "kbWin3xSearch", "kbWinSDK310", "kbWinSDK300", "kbWinSDK311", "kbWin32sSearch"],
-        ["kb16bitonly", "kbfile", "kbsample", "kbOSWin310", "kbSDKWin16", "kbGrpDSUser", "kbOSWin300", "kbSDKPlatform", "kbCtrl"]),
-    product!("Microsoft Windows 3.x Retail Product", 126, &[("", 84), ("WFWG", 13), ("RAS", 3)],
+        [
+            "Microsoft Windows Software Development Kit (SDK) 3.1",
+            "Microsoft Windows Software Development Kit (SDK) versions 3.0, 3.1",
+            "Microsoft Windows Software Development Kit (SDK) versions 3.1, 3.11",
+            "Microsoft Win32 Application Programming Interface (API), used with:"
+        ],
+        [
+            "kbAudDeveloper",
+            "kbSDKSearch",
+            "kbWinSDKSearch",
+            "kbWin3xSearch",
+            "kbWinSDK310",
+            "kbWinSDK300",
+            "kbWinSDK311",
+            "kbWin32sSearch"
+        ],
+        [
+            "kb16bitonly",
+            "kbfile",
+            "kbsample",
+            "kbOSWin310",
+            "kbSDKWin16",
+            "kbGrpDSUser",
+            "kbOSWin300",
+            "kbSDKPlatform",
+            "kbCtrl"
+        ]
+    ),
+    product!(
+        "Microsoft Windows 3.x Retail Product",
+        126,
+        &[("", 84), ("WFWG", 13), ("RAS", 3)],
         ["WINDOWS:3.11", "WINDOWS:3.1,3.11", "", "WINDOWS:3.1", "WINDOWS:"],
-        ["Microsoft Windows for Workgroups version 3.11", "Microsoft Windows for Workgroups versions 3.1, 3.11", "Microsoft Windows for Workgroups version 3.1", "Microsoft Windows with Multimedia Extensions, version 1.0"],
-        ["kbAudDeveloper", "kbWFWSearch", "kbWFW311", "kbWFW310", "kbWin3xSearch", "kbZNotKeyword3", "kbWin310", "kbWin311"],
-        ["kbtool", "win31", "win95"]),
-    product!("Microsoft Press", 99, &[("", 97), ("DocErr", 3)],
+        [
+            "Microsoft Windows for Workgroups version 3.11",
+            "Microsoft Windows for Workgroups versions 3.1, 3.11",
+            "Microsoft Windows for Workgroups version 3.1",
+            "Microsoft Windows with Multimedia Extensions, version 1.0"
+        ],
+        [
+            "kbAudDeveloper",
+            "kbWFWSearch",
+            "kbWFW311",
+            "kbWFW310",
+            "kbWin3xSearch",
+            "kbZNotKeyword3",
+            "kbWin310",
+            "kbWin311"
+        ],
+        ["kbtool", "win31", "win95"]
+    ),
+    product!(
+        "Microsoft Press",
+        99,
+        &[("", 97), ("DocErr", 3)],
         [""],
-        ["MSPRESS Microsoft Windows NT Server 4.0 Resource Kit ISBN 1-57231-344-7", "MSPRESS Microsoft Windows NT Workstation 4.0 Resource Kit ISBN 1-57231-343-9", "MSPRESS Microsoft Windows NT Server 4.0 Resource Kit, Supplement One ISBN 1-57231-559-8"],
+        [
+            "MSPRESS Microsoft Windows NT Server 4.0 Resource Kit ISBN 1-57231-344-7",
+            "MSPRESS Microsoft Windows NT Workstation 4.0 Resource Kit ISBN 1-57231-343-9",
+            "MSPRESS Microsoft Windows NT Server 4.0 Resource Kit, Supplement One ISBN 1-57231-559-8"
+        ],
         ["kbMSPressSearch", "kbZNotKeyword2", "kbZNotKeyword6", "kbZNotKeyword3"],
-        ["kbdocerr", "kbdocfix", "kbfile"]),
-    product!("Microsoft PowerPoint for Windows", 96, &[("", 35), ("PPT7", 35), ("PPT", 25), ("CG3", 5)],
+        ["kbdocerr", "kbdocfix", "kbfile"]
+    ),
+    product!(
+        "Microsoft PowerPoint for Windows",
+        96,
+        &[("", 35), ("PPT7", 35), ("PPT", 25), ("CG3", 5)],
         ["WINDOWS:7.0", "WINDOWS:4.0,4.0a,4.0c,7.0", "WINDOWS:2.0,3.0,4.0,4.0a,4.0c,7.0", "MACINTOSH:98; WINDOWS:97"],
-        ["Microsoft PowerPoint for Windows 95, version 7.0", "Microsoft PowerPoint for Windows, versions 3.0, 4.0, 4.0a, 4.0c", "Microsoft PowerPoint for Windows, versions 2.0, 3.0, 4.0, 4.0a, 4.0c"],
-        ["kbPowerPtSearch", "kbZNotKeyword2", "kbPowerPt700Search", "kbPowerPt700", "kbPowerPt400", "kbPowerPt400c", "kbPowerPt400a", "kbPowerPt300"],
-        ["kbdta", "kbinterop", "kbgraphic", "kbusage", "kbconversion", "kbprint", "kbPrinting", "kbproof", "kbole", "kbui"]),
-    product!("Microsoft SourceSafe", 96, PRE_DEV,
+        [
+            "Microsoft PowerPoint for Windows 95, version 7.0",
+            "Microsoft PowerPoint for Windows, versions 3.0, 4.0, 4.0a, 4.0c",
+            "Microsoft PowerPoint for Windows, versions 2.0, 3.0, 4.0, 4.0a, 4.0c"
+        ],
+        [
+            "kbPowerPtSearch",
+            "kbZNotKeyword2",
+            "kbPowerPt700Search",
+            "kbPowerPt700",
+            "kbPowerPt400",
+            "kbPowerPt400c",
+            "kbPowerPt400a",
+            "kbPowerPt300"
+        ],
+        [
+            "kbdta",
+            "kbinterop",
+            "kbgraphic",
+            "kbusage",
+            "kbconversion",
+            "kbprint",
+            "kbPrinting",
+            "kbproof",
+            "kbole",
+            "kbui"
+        ]
+    ),
+    product!(
+        "Microsoft SourceSafe",
+        96,
+        PRE_DEV,
         ["", "WINDOWS:6.0", "WINDOWS:5.0,6.0", "5.0,6.0", "4.00"],
-        ["Microsoft Visual SourceSafe for Windows, versions 5.0, 6.0", "Microsoft Visual SourceSafe for Windows, version 6.0", "Microsoft Visual SourceSafe, 32-bit, for Windows 4.0"],
-        ["kbSSafeSearch", "kbAudDeveloper", "kbSSafe600", "kbSSafe500", "kbSSafe400", "kbSSafe16bitSearch", "kbSSafe32bitSearch", "kbSSafe400a"],
-        ["kbSSafe600", "kbSSafe500", "kbSSafe400", "kbDSupport", "kbGrpDSSSafe", "kbSSafe", "kbSSafe600fix", "kbsetup", "kbSSafe600bug"]),
-    product!("Microsoft Home Kids Products", 83, &[("", 60), ("Writer", 16), ("Artist", 8), ("Explorapedia", 8), ("MSB", 8)],
-        ["WINDOWS:1.0", "1.0", "MACINTOSH:1.0,1.1,1.1a", "MACINTOSH:1.0,1.1,1.1a; WINDOWS:1.0,1.1,1.1a", "WINDOWS:1.0,1.1,1.1a"],
-        ["Microsoft Creative Writer for Windows, versions 1.0, 1.1, 1.1a", "Microsoft Fine Artist for Windows, versions 1.0, 1.1, 1.1a", "Microsoft Creative Writer for the Macintosh, versions 1.0, 1.1, 1.1a"],
+        [
+            "Microsoft Visual SourceSafe for Windows, versions 5.0, 6.0",
+            "Microsoft Visual SourceSafe for Windows, version 6.0",
+            "Microsoft Visual SourceSafe, 32-bit, for Windows 4.0"
+        ],
+        [
+            "kbSSafeSearch",
+            "kbAudDeveloper",
+            "kbSSafe600",
+            "kbSSafe500",
+            "kbSSafe400",
+            "kbSSafe16bitSearch",
+            "kbSSafe32bitSearch",
+            "kbSSafe400a"
+        ],
+        [
+            "kbSSafe600",
+            "kbSSafe500",
+            "kbSSafe400",
+            "kbDSupport",
+            "kbGrpDSSSafe",
+            "kbSSafe",
+            "kbSSafe600fix",
+            "kbsetup",
+            "kbSSafe600bug"
+        ]
+    ),
+    product!(
+        "Microsoft Home Kids Products",
+        83,
+        &[("", 60), ("Writer", 16), ("Artist", 8), ("Explorapedia", 8), ("MSB", 8)],
+        [
+            "WINDOWS:1.0",
+            "1.0",
+            "MACINTOSH:1.0,1.1,1.1a",
+            "MACINTOSH:1.0,1.1,1.1a; WINDOWS:1.0,1.1,1.1a",
+            "WINDOWS:1.0,1.1,1.1a"
+        ],
+        [
+            "Microsoft Creative Writer for Windows, versions 1.0, 1.1, 1.1a",
+            "Microsoft Fine Artist for Windows, versions 1.0, 1.1, 1.1a",
+            "Microsoft Creative Writer for the Macintosh, versions 1.0, 1.1, 1.1a"
+        ],
         ["kbHomeProdSearch", "kbKidsSearch", "kbZNotKeyword2", "kbMSBSearch", "kbHWMAC", "kbOSMAC", "kbHomeMMsearch"],
-        ["kbfaq", "kbbuglist", "kbusage", "kbenv", "kberrmsg", "kbimukbfaq", "kbsound", "kbusagekbfaq", "kbtlckbfaq", "kbdisplay"]),
-    product!("Microsoft Mail For Appletalk Networks", 79, &[("", 1)],
+        [
+            "kbfaq",
+            "kbbuglist",
+            "kbusage",
+            "kbenv",
+            "kberrmsg",
+            "kbimukbfaq",
+            "kbsound",
+            "kbusagekbfaq",
+            "kbtlckbfaq",
+            "kbdisplay"
+        ]
+    ),
+    product!(
+        "Microsoft Mail For Appletalk Networks",
+        79,
+        &[("", 1)],
         ["WINDOWS:2.0,2.0a,2.0b,3.0", "WINDOWS:3.0,3.1", "WINDOWS:3.1", "2.0,3.0", "WINDOWS:3.0"],
-        ["Microsoft Mail for AppleTalk Networks, versions 2.0, 2.0a, 2.0b, 3.0", "Microsoft Mail for AppleTalk Networks, versions 3.0, 3.1", "Microsoft Mail for AppleTalk Networks, version 3.1"],
-        ["kbMailSearch", "kbZNotKeyword3", "kbMailATN300", "kbMailATN310", "kbMailATN200", "kbMailATN200a", "kbMailATN200b", "kbHWMAC"],
-        []),
-    product!("Microsoft Automap", 79, &[("", 80), ("Automap", 8), ("MapPoint", 8), ("EST2000", 4)],
+        [
+            "Microsoft Mail for AppleTalk Networks, versions 2.0, 2.0a, 2.0b, 3.0",
+            "Microsoft Mail for AppleTalk Networks, versions 3.0, 3.1",
+            "Microsoft Mail for AppleTalk Networks, version 3.1"
+        ],
+        [
+            "kbMailSearch",
+            "kbZNotKeyword3",
+            "kbMailATN300",
+            "kbMailATN310",
+            "kbMailATN200",
+            "kbMailATN200a",
+            "kbMailATN200b",
+            "kbHWMAC"
+        ],
+        []
+    ),
+    product!(
+        "Microsoft Automap",
+        79,
+        &[("", 80), ("Automap", 8), ("MapPoint", 8), ("EST2000", 4)],
         ["", "WINDOWS:", "1.0", "WINDOWS:4.0", "1.01"],
-        ["Microsoft MapPoint 2001", "Microsoft MapPoint 2002", "Microsoft MapPoint 2000", "Microsoft Automap Streets for Windows, version 4.0"],
-        ["kbHomeProdSearch", "kbExpediaSearch", "kbMapptSearch", "kbMapPoint2001", "kbHomeMMsearch", "kbAutomapSearch", "kbMapPoint2002", "kbExpediaStreets2002"],
-        ["kbimu", "kberrmsg", "kbtool", "kbenv", "kbinterop", "kbui", "kbhw", "win31", "kbfaq", "kbsetup"]),
-    product!("Word Front Page", 76, &[("FP", 52), ("FP97", 30), ("FP98", 13), ("FP2002", 5)],
+        [
+            "Microsoft MapPoint 2001",
+            "Microsoft MapPoint 2002",
+            "Microsoft MapPoint 2000",
+            "Microsoft Automap Streets for Windows, version 4.0"
+        ],
+        [
+            "kbHomeProdSearch",
+            "kbExpediaSearch",
+            "kbMapptSearch",
+            "kbMapPoint2001",
+            "kbHomeMMsearch",
+            "kbAutomapSearch",
+            "kbMapPoint2002",
+            "kbExpediaStreets2002"
+        ],
+        ["kbimu", "kberrmsg", "kbtool", "kbenv", "kbinterop", "kbui", "kbhw", "win31", "kbfaq", "kbsetup"]
+    ),
+    product!(
+        "Word Front Page",
+        76,
+        &[("FP", 52), ("FP97", 30), ("FP98", 13), ("FP2002", 5)],
         ["", "1.0,1.0a,1.1", "1.0,6.0", "windows:1.1,97"],
-        ["Microsoft FrontPage 97 for Windows", "Microsoft FrontPage 97 for Windows with Bonus Pack", "Microsoft FrontPage 2002", "Microsoft FrontPage 2000"],
-        ["kbFrontPageSearch", "kbFrontPage97Search", "kbZNotKeyword3", "kbZNotKeyword2", "kbFrontPage97", "kbFrontPage2002", "kbFrontPage2002Search", "kbFrontPage2000Search"],
-        ["kbdta", "kbusage", "kberrmsg", "kbsetup", "kbdtakbbuglist", "kbinterop", "kbusagekbfaq", "ocsso"]),
-    product!("Microsoft Programming Utilities", 69, PRE_DEV,
-        ["", "MS-DOS:2.0,2.1.49", "5.1,6.0,6.0a,6.0ax; MS-DOS:7.0; WINDOWS:1.0,1.5,1.51,1.52", "MS-DOS:3.x,4.x,5.0x,5.1x,5.3,5.31.009,5.5,5.6; OS/2:5.0x,5.1x,5.3,5.31.009"],
-        ["Microsoft Programmer's Workbench for MS-DOS, versions 1.0, 1.1", "Microsoft LINK for OS/2, versions 5.0x, 5.1, 5.11, 5.13, 5.15", "Microsoft C for MS-DOS, versions 5.1, 6.0, 6.0a, 6.0ax"],
-        ["kbAudDeveloper", "kbZNotKeyword3", "kbLINKSearch", "kbVCsearch", "kbPWBSearch", "kbLINK50xOS2Search", "kbCodeView", "kbLINK50xDOSSearch"],
-        ["kb16bitonly", "kberrmsg", "kbCodeView", "kbDebug", "kbVC", "kbprb", "kbide", "kbcode", "kbtshoot"]),
-    product!("Microsoft Macro Assembler", 63, PRE_DEV,
+        [
+            "Microsoft FrontPage 97 for Windows",
+            "Microsoft FrontPage 97 for Windows with Bonus Pack",
+            "Microsoft FrontPage 2002",
+            "Microsoft FrontPage 2000"
+        ],
+        [
+            "kbFrontPageSearch",
+            "kbFrontPage97Search",
+            "kbZNotKeyword3",
+            "kbZNotKeyword2",
+            "kbFrontPage97",
+            "kbFrontPage2002",
+            "kbFrontPage2002Search",
+            "kbFrontPage2000Search"
+        ],
+        ["kbdta", "kbusage", "kberrmsg", "kbsetup", "kbdtakbbuglist", "kbinterop", "kbusagekbfaq", "ocsso"]
+    ),
+    product!(
+        "Microsoft Programming Utilities",
+        69,
+        PRE_DEV,
+        [
+            "",
+            "MS-DOS:2.0,2.1.49",
+            "5.1,6.0,6.0a,6.0ax; MS-DOS:7.0; WINDOWS:1.0,1.5,1.51,1.52",
+            "MS-DOS:3.x,4.x,5.0x,5.1x,5.3,5.31.009,5.5,5.6; OS/2:5.0x,5.1x,5.3,5.31.009"
+        ],
+        [
+            "Microsoft Programmer's Workbench for MS-DOS, versions 1.0, 1.1",
+            "Microsoft LINK for OS/2, versions 5.0x, 5.1, 5.11, 5.13, 5.15",
+            "Microsoft C for MS-DOS, versions 5.1, 6.0, 6.0a, 6.0ax"
+        ],
+        [
+            "kbAudDeveloper",
+            "kbZNotKeyword3",
+            "kbLINKSearch",
+            "kbVCsearch",
+            "kbPWBSearch",
+            "kbLINK50xOS2Search",
+            "kbCodeView",
+            "kbLINK50xDOSSearch"
+        ],
+        ["kb16bitonly", "kberrmsg", "kbCodeView", "kbDebug", "kbVC", "kbprb", "kbide", "kbcode", "kbtshoot"]
+    ),
+    product!(
+        "Microsoft Macro Assembler",
+        63,
+        PRE_DEV,
         ["MS-DOS:6.0", "5.1,5.1a", "5.1", "5.1,5.1a,6.0,6.0a,6.0b", "6.11"],
-        ["Microsoft Macro Assembler (MASM), version 6.0", "Microsoft Macro Assembler (MASM), versions 5.1, 5.1a", "Microsoft Macro Assembler (MASM), versions 5.1, 5.1a, 6.0, 6.0a, 6.0b"],
-        ["kbMASMsearch", "kbAudDeveloper", "kbMASM600", "kbMASM510", "kbMASM510a", "kbMASM600a", "kbMASM600b", "kbMASM611"],
-        []),
-    product!("Microsoft Schedule+ for Windows", 63, &[("", 90), ("XCLN", 10)],
+        [
+            "Microsoft Macro Assembler (MASM), version 6.0",
+            "Microsoft Macro Assembler (MASM), versions 5.1, 5.1a",
+            "Microsoft Macro Assembler (MASM), versions 5.1, 5.1a, 6.0, 6.0a, 6.0b"
+        ],
+        [
+            "kbMASMsearch",
+            "kbAudDeveloper",
+            "kbMASM600",
+            "kbMASM510",
+            "kbMASM510a",
+            "kbMASM600a",
+            "kbMASM600b",
+            "kbMASM611"
+        ],
+        []
+    ),
+    product!(
+        "Microsoft Schedule+ for Windows",
+        63,
+        &[("", 90), ("XCLN", 10)],
         ["WINDOWS:1.0,1.0a", "WINDOWS:7.0", "WINDOWS:1.0", "WINDOWS:7.0; Win95:7.0", "WINDOWS:1.0,1.0a,3.1,3.11"],
-        ["Microsoft Schedule+ for Windows, versions 1.0, 1.0a", "Microsoft Schedule+ for Windows, version 7.0", "Microsoft Schedule+ for Windows, version 1.0", "the operating system: Microsoft Windows versions 3.1, 3.11"],
-        ["kbScheduleSearch", "kbSchedule100", "kbSchedule100a", "kbZNotKeyword3", "kbSchedule700", "kbZNotKeyword2", "kbOfficeSearch"],
-        ["kbfaq", "win95"]),
-    product!("Windows for Workgroups and Windows NT Networking Issues", 56, &[("", 90), ("XGEN", 5), ("XCON", 5)],
+        [
+            "Microsoft Schedule+ for Windows, versions 1.0, 1.0a",
+            "Microsoft Schedule+ for Windows, version 7.0",
+            "Microsoft Schedule+ for Windows, version 1.0",
+            "the operating system: Microsoft Windows versions 3.1, 3.11"
+        ],
+        [
+            "kbScheduleSearch",
+            "kbSchedule100",
+            "kbSchedule100a",
+            "kbZNotKeyword3",
+            "kbSchedule700",
+            "kbZNotKeyword2",
+            "kbOfficeSearch"
+        ],
+        ["kbfaq", "win95"]
+    ),
+    product!(
+        "Windows for Workgroups and Windows NT Networking Issues",
+        56,
+        &[("", 90), ("XGEN", 5), ("XCON", 5)],
         ["", "2000,4.0", "3.1,3.11", "WINDOWS:", "3.5 3.51 4.0 95"],
-        ["Microsoft Windows NT Server version 4.0", "Microsoft Windows 95", "Microsoft Windows NT Workstation version 4.0", "Microsoft Windows NT Server version 3.1"],
-        ["kbWinNTsearch", "kbWinNTSsearch", "kbWinNT400search", "kbWinNTS400search", "kbWinNTS400", "kbZNotKeyword3", "kbWinNTWsearch", "kbWin95search"],
-        ["win95", "kbnetwork", "kbSDKPlatform", "kbenv", "kbui", "win98kbfaq", "kbinterop", "kbGrpDSNetkbfaq", "kbother"]),
-    product!("Open Database Connectivity (ODBC)", 53, &[("FIX", 35), ("INF", 20), ("BUG", 20), ("PRB", 20), ("INFO", 5)],
+        [
+            "Microsoft Windows NT Server version 4.0",
+            "Microsoft Windows 95",
+            "Microsoft Windows NT Workstation version 4.0",
+            "Microsoft Windows NT Server version 3.1"
+        ],
+        [
+            "kbWinNTsearch",
+            "kbWinNTSsearch",
+            "kbWinNT400search",
+            "kbWinNTS400search",
+            "kbWinNTS400",
+            "kbZNotKeyword3",
+            "kbWinNTWsearch",
+            "kbWin95search"
+        ],
+        [
+            "win95",
+            "kbnetwork",
+            "kbSDKPlatform",
+            "kbenv",
+            "kbui",
+            "win98kbfaq",
+            "kbinterop",
+            "kbGrpDSNetkbfaq",
+            "kbother"
+        ]
+    ),
+    product!(
+        "Open Database Connectivity (ODBC)",
+        53,
+        &[("FIX", 35), ("INF", 20), ("BUG", 20), ("PRB", 20), ("INFO", 5)],
         ["", "WINDOWS:3.0", "WINDOWS:1.0,2.0,3.0", "WINDOWS:1.0", "WINDOWS:2.65"],
-        ["Microsoft Open Database Connectivity, version 3.0", "Microsoft Open Database Connectivity, versions 1.0, 2.0", "Microsoft Visual Basic Professional Edition for Windows, versions 2.0, 3.0"],
-        ["kbAudDeveloper", "kbODBCSearch", "kbODBC300", "kbMDACSearch", "kbMDAC250", "kbMDAC260", "kbSQLServSearch", "kbMDAC210"],
-        ["kbGrpDSMDAC", "kbODBC", "kbGrpDSVCDB", "kbDSupport", "kbMDAC", "kbprogramming", "kbDriver", "kbOracle", "kbDatabase", "kbMDAC250bug"]),
-    product!("Microsoft Fortran Compiler", 50, PRE_DEV,
+        [
+            "Microsoft Open Database Connectivity, version 3.0",
+            "Microsoft Open Database Connectivity, versions 1.0, 2.0",
+            "Microsoft Visual Basic Professional Edition for Windows, versions 2.0, 3.0"
+        ],
+        [
+            "kbAudDeveloper",
+            "kbODBCSearch",
+            "kbODBC300",
+            "kbMDACSearch",
+            "kbMDAC250",
+            "kbMDAC260",
+            "kbSQLServSearch",
+            "kbMDAC210"
+        ],
+        [
+            "kbGrpDSMDAC",
+            "kbODBC",
+            "kbGrpDSVCDB",
+            "kbDSupport",
+            "kbMDAC",
+            "kbprogramming",
+            "kbDriver",
+            "kbOracle",
+            "kbDatabase",
+            "kbMDAC250bug"
+        ]
+    ),
+    product!(
+        "Microsoft Fortran Compiler",
+        50,
+        PRE_DEV,
         ["4.0", "1.0,1.0a", "1.0", "5.1", "1.0,2.0,3.0,5.1"],
-        ["Microsoft Fortran PowerStation for Windows 95 and Windows NT, version 4.0", "Microsoft FORTRAN PowerStation for MS-DOS, versions 1.0, 1.0a", "Microsoft FORTRAN compiler for OS/2, version 5.1"],
-        ["kbAudDeveloper", "kbFortranSearch", "kbZNotKeyword3", "kbFORTRANPower100DOS", "kbZNotKeyword2", "kbPTProdChange", "kbFORTRANPower400NT"],
-        ["kbFortranPS", "kbLangFortrankbbuglist", "kbLangFortran", "kberrmsg", "kbcode", "kbCompiler"]),
-    product!("Miscellaneous Windows Products", 46, &[("", 93), ("VidEdit", 7)],
+        [
+            "Microsoft Fortran PowerStation for Windows 95 and Windows NT, version 4.0",
+            "Microsoft FORTRAN PowerStation for MS-DOS, versions 1.0, 1.0a",
+            "Microsoft FORTRAN compiler for OS/2, version 5.1"
+        ],
+        [
+            "kbAudDeveloper",
+            "kbFortranSearch",
+            "kbZNotKeyword3",
+            "kbFORTRANPower100DOS",
+            "kbZNotKeyword2",
+            "kbPTProdChange",
+            "kbFORTRANPower400NT"
+        ],
+        ["kbFortranPS", "kbLangFortrankbbuglist", "kbLangFortran", "kberrmsg", "kbcode", "kbCompiler"]
+    ),
+    product!(
+        "Miscellaneous Windows Products",
+        46,
+        &[("", 93), ("VidEdit", 7)],
         ["", "1.0", "2.00", "2.0", "2.00a"],
-        ["Microsoft Windows Sound System, version 2.0", "Microsoft Windows Sound System, versions 1.0, 1.1", "Microsoft Windows with Multimedia Extensions, version 1.0"],
-        ["kbWinSoundSysSearch", "kbWinSoundSys100", "kbWinSoundSys200", "kbWinMultiXSearch", "kbWinMultiX100", "kbWinSoundSys100a"],
-        ["kbbuglist", "win31"]),
-    product!("Microsoft Access Distribution Kit", 46, &[("", 40), ("ODE97", 20), ("ADT2", 15), ("ADT95", 15), ("ADK", 10)],
+        [
+            "Microsoft Windows Sound System, version 2.0",
+            "Microsoft Windows Sound System, versions 1.0, 1.1",
+            "Microsoft Windows with Multimedia Extensions, version 1.0"
+        ],
+        [
+            "kbWinSoundSysSearch",
+            "kbWinSoundSys100",
+            "kbWinSoundSys200",
+            "kbWinMultiXSearch",
+            "kbWinMultiX100",
+            "kbWinSoundSys100a"
+        ],
+        ["kbbuglist", "win31"]
+    ),
+    product!(
+        "Microsoft Access Distribution Kit",
+        46,
+        &[("", 40), ("ODE97", 20), ("ADT2", 15), ("ADT95", 15), ("ADK", 10)],
         ["MS-DOS:3.11", "WINDOWS:7.0", "", "WINDOWS:2.0", "WINDOWS:1.1"],
-        ["Microsoft Office 97 Developer Edition", "Microsoft Workgroup Add-On for MS-DOS, version 3.11", "Microsoft Access Developer's Toolkit, version 2.0", "Microsoft Access Distribution Kit, version 1.1"],
-        ["kbAudDeveloper", "kbAccessSearch", "kbZNotKeyword3", "kbOfficeSearch", "kbOffice97Search", "kbAccessDevTK200", "kbOffice97", "kbWFWSearch"],
-        ["kbsetup", "kberrmsg", "kbusage", "kbnetwork", "kbprogramming", "kbenv", "kbfile", "kbtool"]),
-    product!("Microsoft LAN Manager", 43, &[("", 1)],
+        [
+            "Microsoft Office 97 Developer Edition",
+            "Microsoft Workgroup Add-On for MS-DOS, version 3.11",
+            "Microsoft Access Developer's Toolkit, version 2.0",
+            "Microsoft Access Distribution Kit, version 1.1"
+        ],
+        [
+            "kbAudDeveloper",
+            "kbAccessSearch",
+            "kbZNotKeyword3",
+            "kbOfficeSearch",
+            "kbOffice97Search",
+            "kbAccessDevTK200",
+            "kbOffice97",
+            "kbWFWSearch"
+        ],
+        ["kbsetup", "kberrmsg", "kbusage", "kbnetwork", "kbprogramming", "kbenv", "kbfile", "kbtool"]
+    ),
+    product!(
+        "Microsoft LAN Manager",
+        43,
+        &[("", 1)],
         ["", "2.1", "2.2"],
         ["Microsoft LAN Manager versions 2.1, 2.1a, 2.2", "Microsoft LAN Manager version 2.2"],
         ["kbLANManSearch", "kbLANMan220", "kbLANMan210"],
-        ["kbnetwork"]),
-    product!("Microsoft Windows Device Driver Kit", 20, &[("", 70), ("PRB", 30)],
+        ["kbnetwork"]
+    ),
+    product!(
+        "Microsoft Windows Device Driver Kit",
+        20,
+        &[("", 70), ("PRB", 30)],
         ["3.0", "3.0,3.1", "3.1"],
-        ["Microsoft Windows Device Development Kit (DDK) for Windows, version 3.0", "Microsoft Windows Device Development Kit (DDK) for Windows, versions 3.0, 3.1", "Microsoft Windows Device Development Kit (DDK) for Windows, version 3.1"],
+        [
+            "Microsoft Windows Device Development Kit (DDK) for Windows, version 3.0",
+            "Microsoft Windows Device Development Kit (DDK) for Windows, versions 3.0, 3.1",
+            "Microsoft Windows Device Development Kit (DDK) for Windows, version 3.1"
+        ],
         ["kbAudDeveloper", "kbWin3xSearch", "kbWinDDKSearch", "kbWinDDK300", "kbWinDDK310"],
-        ["kbfile", "kb16bitonly", "kbDDK", "kbOSWin300", "kbsample"]),
-    product!("Microsoft Fox Miscellaneous Products", 20, &[("", 50), ("PRB", 50)],
+        ["kbfile", "kb16bitonly", "kbDDK", "kbOSWin300", "kbsample"]
+    ),
+    product!(
+        "Microsoft Fox Miscellaneous Products",
+        20,
+        &[("", 50), ("PRB", 50)],
         ["MACINTOSH:2.01", "MS-DOS:2.1", "MACINTOSH:2.01; MS-DOS:2.1"],
         ["Microsoft FoxBASE+ for Macintosh, version 2.01", "Microsoft FoxBASE+ for MS-DOS, version 2.1"],
-        ["kbAudDeveloper", "kbFoxproSearch", "kbFoxBASESearch", "kbHWMAC", "kbOSMAC", "kbFoxBASE201Mac", "kbFoxBASE210DOS"],
-        []),
-    product!("Miscellaneous Software Development Kits", 17, &[("", 60), ("FIX", 20), ("HOWTO", 20)],
+        [
+            "kbAudDeveloper",
+            "kbFoxproSearch",
+            "kbFoxBASESearch",
+            "kbHWMAC",
+            "kbOSMAC",
+            "kbFoxBASE201Mac",
+            "kbFoxBASE210DOS"
+        ],
+        []
+    ),
+    product!(
+        "Miscellaneous Software Development Kits",
+        17,
+        &[("", 60), ("FIX", 20), ("HOWTO", 20)],
         ["1.0", "3.0", "2.0,2.0a"],
-        ["Microsoft Windows Far East Software Development Kit (FESDK) for Windows version 3.0", "Microsoft Multimedia Viewer Publishing Toolkit, versions 2.0, 2.0a", "Microsoft Windows Telephony Software Development Kit (SDK), version 1.0", "Microsoft Game Software Development Kit (SDK), version 1.0"],
-        ["kbAudDeveloper", "kbSDKSearch", "kbWinSDKSearch", "kbSDKFESearch", "kbSDKFE300", "kbHomeProdSearch", "kbHomeMMsearch"],
-        ["kbDirectDraw", "KbDirectX", "kbFAQ", "kbDSupport", "kbmm"]),
-    product!("Microsoft Mastering Series", 13, &[("PRB", 50), ("", 25), ("BUG", 25)],
+        [
+            "Microsoft Windows Far East Software Development Kit (FESDK) for Windows version 3.0",
+            "Microsoft Multimedia Viewer Publishing Toolkit, versions 2.0, 2.0a",
+            "Microsoft Windows Telephony Software Development Kit (SDK), version 1.0",
+            "Microsoft Game Software Development Kit (SDK), version 1.0"
+        ],
+        [
+            "kbAudDeveloper",
+            "kbSDKSearch",
+            "kbWinSDKSearch",
+            "kbSDKFESearch",
+            "kbSDKFE300",
+            "kbHomeProdSearch",
+            "kbHomeMMsearch"
+        ],
+        ["kbDirectDraw", "KbDirectX", "kbFAQ", "kbDSupport", "kbmm"]
+    ),
+    product!(
+        "Microsoft Mastering Series",
+        13,
+        &[("PRB", 50), ("", 25), ("BUG", 25)],
         ["1.0", "1.0,1.0a", "WINDOWS:1.0"],
-        ["MSPRESS Mastering Microsoft Visual FoxPro 3.0, version 1.0", "MSPRESS Mastering Microsoft Visual Basic 4.0 ISBN 1-55615-913-7, version 1.0", "MSPRESS Microsoft Mastering Products, version 1.0"],
+        [
+            "MSPRESS Mastering Microsoft Visual FoxPro 3.0, version 1.0",
+            "MSPRESS Mastering Microsoft Visual Basic 4.0 ISBN 1-55615-913-7, version 1.0",
+            "MSPRESS Microsoft Mastering Products, version 1.0"
+        ],
         ["kbMSPressSearch", "kbZNotKeyword2"],
-        ["kbmm", "kberrmsg", "kbsetup", "kbMastVbp", "kbDSupport", "kbGrpDSTools"]),
-    product!("Microsoft Windows Printing Issues", 7, &[("", 50), ("HPPCL5E", 50)],
+        ["kbmm", "kberrmsg", "kbsetup", "kbMastVbp", "kbDSupport", "kbGrpDSTools"]
+    ),
+    product!(
+        "Microsoft Windows Printing Issues",
+        7,
+        &[("", 50), ("HPPCL5E", 50)],
         ["3.1,3.11", ""],
         ["Microsoft Windows versions 3.1, 3.11"],
         ["kbWin3xSearch", "kbZNotKeyword3", "kbWin310", "kbWin311"],
-        ["kbprint", "kbPrinting"]),
-    product!("Microsoft Developer Network", 7, &[("BUG", 50), ("PRB", 50)],
+        ["kbprint", "kbPrinting"]
+    ),
+    product!(
+        "Microsoft Developer Network",
+        7,
+        &[("BUG", 50), ("PRB", 50)],
         ["WINDOWS:6.0", "WINDOWS:"],
-        ["Microsoft Developer Network (MSDN)", "the operating system: Microsoft Windows 2000", "Microsoft Visual Studio 6.0"],
-        ["kbMSDNSearch", "kbZNotKeyword2", "kbOSWin2000", "kbVSsearch", "kbAudDeveloper", "kbOSWinSearch", "kbVS600", "kbVS600Search"],
-        ["kbHTMLHelp", "kbMSDN", "kbDSupport", "kbGrpDSTools", "kbOSWin2000", "kbVS"]),
-    product!("Microsoft Home Miscellaneous Products", 10, &[("", 90), ("Works", 10)],
+        [
+            "Microsoft Developer Network (MSDN)",
+            "the operating system: Microsoft Windows 2000",
+            "Microsoft Visual Studio 6.0"
+        ],
+        [
+            "kbMSDNSearch",
+            "kbZNotKeyword2",
+            "kbOSWin2000",
+            "kbVSsearch",
+            "kbAudDeveloper",
+            "kbOSWinSearch",
+            "kbVS600",
+            "kbVS600Search"
+        ],
+        ["kbHTMLHelp", "kbMSDN", "kbDSupport", "kbGrpDSTools", "kbOSWin2000", "kbVS"]
+    ),
+    product!(
+        "Microsoft Home Miscellaneous Products",
+        10,
+        &[("", 90), ("Works", 10)],
         ["", "WINDOWS:1.0", "WINDOWS:2.0"],
         ["Microsoft Works for Windows, version 4.0", "Microsoft Publisher for Windows, version 2.0"],
         ["kbHomeProdSearch", "kbWorksSearch", "kbPublisherSearch"],
-        ["kbusage", "kbhomeprod"]),
-    product!("Microsoft Tips for the Macintosh System", 10, &[("", 1)],
+        ["kbusage", "kbhomeprod"]
+    ),
+    product!(
+        "Microsoft Tips for the Macintosh System",
+        10,
+        &[("", 1)],
         ["MACINTOSH:7.0", "MACINTOSH:7.1", ""],
         ["Apple Macintosh System version 7.0", "Apple Macintosh System version 7.1"],
         ["kbHWMAC", "kbOSMAC", "kbMacTipsSearch"],
-        ["kbmacsys", "kbmacfaq"]),
-    product!("Microsoft Systems Journal", 10, &[("", 1)],
+        ["kbmacsys", "kbmacfaq"]
+    ),
+    product!(
+        "Microsoft Systems Journal",
+        10,
+        &[("", 1)],
         [""],
         ["Microsoft Systems Journal"],
         ["kbMSJSearch", "kbZNotKeyword2"],
-        ["kbmsj", "kbcode"]),
-    product!("Microsoft Product Support Information", 10, &[("", 70), ("INFO", 30)],
+        ["kbmsj", "kbcode"]
+    ),
+    product!(
+        "Microsoft Product Support Information",
+        10,
+        &[("", 70), ("INFO", 30)],
         [""],
         ["Microsoft Product Support Services"],
         ["kbPSSSearch", "kbZNotKeyword3"],
-        ["kbpss", "kbinfo"]),
+        ["kbpss", "kbinfo"]
+    ),
 ];
 
 const OLD_PRODUCT: usize = 0;
@@ -592,17 +1398,18 @@ fn choose_product(rng: &mut Rng, bucket: usize) -> usize {
     if bucket < OLD_BUCKETS && rng.chance(0.5) {
         return OLD_PRODUCT;
     }
-    let weights: Vec<u32> = PRODUCTS
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            if i == OLD_PRODUCT || (i == EXCHANGE_PRODUCT && bucket < EXCHANGE_FIRST_BUCKET) {
-                0
-            } else {
-                p.weight
-            }
-        })
-        .collect();
+    let weights: Vec<u32> =
+        PRODUCTS
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                if i == OLD_PRODUCT || (i == EXCHANGE_PRODUCT && bucket < EXCHANGE_FIRST_BUCKET) {
+                    0
+                } else {
+                    p.weight
+                }
+            })
+            .collect();
     rng.weighted(&weights)
 }
 
@@ -702,19 +1509,9 @@ const VERBS: &[(&str, &str, &str, &str)] = &[
     ("deliver", "delivers", "delivered", "delivering"),
     ("attach", "attaches", "attached", "attaching"),
     ("expand", "expands", "expanded", "expanding"),
-    (
-        "synchronize",
-        "synchronizes",
-        "synchronized",
-        "synchronizing",
-    ),
+    ("synchronize", "synchronizes", "synchronized", "synchronizing"),
     ("validate", "validates", "validated", "validating"),
-    (
-        "authenticate",
-        "authenticates",
-        "authenticated",
-        "authenticating",
-    ),
+    ("authenticate", "authenticates", "authenticated", "authenticating"),
     ("browse", "browses", "browsed", "browsing"),
     ("download", "downloads", "downloaded", "downloading"),
     ("specify", "specifies", "specified", "specifying"),
@@ -760,10 +1557,7 @@ const SYMPTOM_VERBS: &[(&str, &str)] = &[
     ("is displayed incorrectly", "being displayed incorrectly"),
     ("disappears", "disappearing"),
     ("is duplicated", "being duplicated"),
-    (
-        "causes a general protection fault",
-        "causing a general protection fault",
-    ),
+    ("causes a general protection fault", "causing a general protection fault"),
 ];
 
 #[rustfmt::skip]
@@ -785,14 +1579,10 @@ const ADVERBS: &[&str] = &[
     "repeatedly", "as expected",
 ];
 
-const PREPS: &[&str] = &[
-    "in", "on", "to", "from", "with", "for", "after", "before", "during", "through", "without",
-    "into", "by", "over",
-];
+const PREPS: &[&str] =
+    &["in", "on", "to", "from", "with", "for", "after", "before", "during", "through", "without", "into", "by", "over"];
 
-const DETS: &[&str] = &[
-    "the", "the", "the", "the", "this", "your", "each", "another", "any",
-];
+const DETS: &[&str] = &["the", "the", "the", "the", "this", "your", "each", "another", "any"];
 
 #[rustfmt::skip]
 const UI_THINGS: &[&str] = &[
@@ -851,21 +1641,8 @@ const KW_STEMS: &[&str] = &[
     "Imc", "Kms", "Mta", "DS", "IS", "Setup", "Print", "Display", "Sound", "Net", "Ras", "Wins",
     "Dhcp", "Dns", "Tcp", "Smtp", "Pop3", "Imap", "Ldap", "Nntp", "Owa", "Pst",
 ];
-const KW_VERSIONS: &[&str] = &[
-    "", "100", "200", "300", "400", "500", "550", "600", "700", "2000",
-];
-const KW_SUFFIXES: &[&str] = &[
-    "",
-    "fix",
-    "bug",
-    "sp1",
-    "sp2",
-    "sp3",
-    "sp4fix",
-    "preSP4fix",
-    "Search",
-    "kbfaq",
-];
+const KW_VERSIONS: &[&str] = &["", "100", "200", "300", "400", "500", "550", "600", "700", "2000"];
+const KW_SUFFIXES: &[&str] = &["", "fix", "bug", "sp1", "sp2", "sp3", "sp4fix", "preSP4fix", "Search", "kbfaq"];
 
 struct Vocab {
     words: Vec<String>,
@@ -956,11 +1733,7 @@ impl Corpus {
                 let mut rng = Rng::for_item(seed, num as u64, 1);
                 let product = choose_product(&mut rng, bucket);
                 let title = make_title(&mut rng, product);
-                Meta {
-                    num,
-                    product,
-                    title,
-                }
+                Meta { num, product, title }
             })
             .collect();
         Corpus { seed, metas, nums }
@@ -981,10 +1754,7 @@ impl Corpus {
 fn plan_numbers(n: usize, seed: u64) -> (Vec<u32>, Vec<usize>) {
     let total: u64 = NUMBER_BUCKETS.iter().map(|&w| w as u64).sum();
     // Largest-remainder allocation of n over the buckets.
-    let mut counts: Vec<u64> = NUMBER_BUCKETS
-        .iter()
-        .map(|&w| n as u64 * w as u64 / total)
-        .collect();
+    let mut counts: Vec<u64> = NUMBER_BUCKETS.iter().map(|&w| n as u64 * w as u64 / total).collect();
     let assigned: u64 = counts.iter().sum();
     let mut order: Vec<usize> = (0..NUMBER_BUCKETS.len()).collect();
     order.sort_by_key(|&b| {
@@ -1027,9 +1797,7 @@ fn plan_numbers(n: usize, seed: u64) -> (Vec<u32>, Vec<usize>) {
 // ---------------------------------------------------------------------------
 
 fn title_case(s: &str) -> String {
-    const SMALL: &[&str] = &[
-        "a", "an", "the", "and", "or", "of", "in", "on", "to", "for", "with", "by", "from", "at",
-    ];
+    const SMALL: &[&str] = &["a", "an", "the", "and", "or", "of", "in", "on", "to", "for", "with", "by", "from", "at"];
     let mut out = String::with_capacity(s.len());
     for (i, w) in s.split(' ').enumerate() {
         if i > 0 {
@@ -1071,11 +1839,7 @@ fn make_title(rng: &mut Rng, product: usize) -> String {
     let p = &PRODUCTS[product];
     let prefix = rng.weighted_str(p.prefixes);
     let body = title_body(rng);
-    let mut t = if prefix.is_empty() {
-        body
-    } else {
-        format!("{prefix}: {body}")
-    };
+    let mut t = if prefix.is_empty() { body } else { format!("{prefix}: {body}") };
     if t.len() > 92 {
         // Cut at a word boundary like the real (short) titles.
         let cut = t[..92].rfind(' ').unwrap_or(92);
@@ -1089,54 +1853,15 @@ fn title_body(rng: &mut Rng) -> String {
     let (sv, sving) = rng.pick(SYMPTOM_VERBS);
     let raw = match rng.below(10) {
         0 => format!("{} {} after {} the {}", noun(rng), sv, ving, noun(rng)),
-        1 => format!(
-            "how to {} {} {} {} the {}",
-            v,
-            adj(rng),
-            noun(rng),
-            rng.pick(PREPS),
-            noun(rng)
-        ),
+        1 => format!("how to {} {} {} {} the {}", v, adj(rng), noun(rng), rng.pick(PREPS), noun(rng)),
         2 => format!("err msg: the {} could not be {}", noun(rng), vpp),
-        3 => format!(
-            "{} is not {} when {} {} {}",
-            noun(rng),
-            vpp,
-            verb(rng).3,
-            adj(rng),
-            noun(rng)
-        ),
-        4 => format!(
-            "cannot {} {} {} {}",
-            v,
-            noun(rng),
-            rng.pick(PREPS),
-            noun(rng)
-        ),
+        3 => format!("{} is not {} when {} {} {}", noun(rng), vpp, verb(rng).3, adj(rng), noun(rng)),
+        4 => format!("cannot {} {} {} {}", v, noun(rng), rng.pick(PREPS), noun(rng)),
         5 => format!("{} {} causes {} {}", ving, noun(rng), noun(rng), sving),
         6 => format!("unable to {} {} {}", v, adj(rng), noun(rng)),
-        7 => format!(
-            "{} {} incorrectly in {} {}",
-            noun(rng),
-            vs,
-            adj(rng),
-            noun(rng)
-        ),
-        8 => format!(
-            "{} {} {} with {} {}",
-            adj(rng),
-            noun(rng),
-            sv,
-            adj(rng),
-            noun(rng)
-        ),
-        _ => format!(
-            "{} and {} {} {}",
-            noun(rng),
-            noun(rng),
-            sv,
-            ADVERBS[rng.below_usize(ADVERBS.len())]
-        ),
+        7 => format!("{} {} incorrectly in {} {}", noun(rng), vs, adj(rng), noun(rng)),
+        8 => format!("{} {} {} with {} {}", adj(rng), noun(rng), sv, adj(rng), noun(rng)),
+        _ => format!("{} and {} {} {}", noun(rng), noun(rng), sv, ADVERBS[rng.below_usize(ADVERBS.len())]),
     };
     let mut t = title_case(&raw);
     if rng.chance(TITLE_ENTITY_P) {
@@ -1148,29 +1873,12 @@ fn title_body(rng: &mut Rng) -> String {
 /// Add characters the archive stores as HTML entities in titles.
 fn add_title_specials(rng: &mut Rng, t: &str) -> String {
     match rng.below(8) {
-        0..=2 => format!(
-            "\"{}\" {}",
-            title_case(&format!("{} {}", noun(rng), verb(rng).2)),
-            t
-        ),
-        3 => {
-            t.replacen(" and ", " & ", 1).replacen(" And ", " & ", 1)
-                + " & "
-                + &title_case(noun(rng))
-        }
+        0..=2 => format!("\"{}\" {}", title_case(&format!("{} {}", noun(rng), verb(rng).2)), t),
+        3 => t.replacen(" and ", " & ", 1).replacen(" And ", " & ", 1) + " & " + &title_case(noun(rng)),
         4 => format!("{} [{}] Section", t, noun(rng).replace(' ', "")),
         5 => format!("{} Using *.* Wildcard", t),
-        6 => format!(
-            "{} with > {} {}s",
-            t,
-            rng.range(2, 64),
-            title_case(noun(rng))
-        ),
-        _ => format!(
-            "{} in C:\\{}",
-            t,
-            noun(rng).replace(' ', "").to_ascii_uppercase()
-        ),
+        6 => format!("{} with > {} {}s", t, rng.range(2, 64), title_case(noun(rng))),
+        _ => format!("{} in C:\\{}", t, noun(rng).replace(' ', "").to_ascii_uppercase()),
     }
 }
 
@@ -1269,22 +1977,8 @@ fn sentence(rng: &mut Rng) -> String {
             noun(rng),
             verb(rng).2
         ),
-        6 => format!(
-            "for example, {} {} {vs} {} {} {}.",
-            det(rng),
-            noun(rng),
-            det(rng),
-            noun(rng),
-            rng.pick(ADVERBS)
-        ),
-        7 => format!(
-            "{} {} {} can be {vpp} by using {} {}.",
-            det(rng),
-            adj(rng),
-            noun(rng),
-            det(rng),
-            noun(rng)
-        ),
+        6 => format!("for example, {} {} {vs} {} {} {}.", det(rng), noun(rng), det(rng), noun(rng), rng.pick(ADVERBS)),
+        7 => format!("{} {} {} can be {vpp} by using {} {}.", det(rng), adj(rng), noun(rng), det(rng), noun(rng)),
         8 => format!(
             "after you {v} {} {}, {} {} {} {}.",
             det(rng),
@@ -1313,15 +2007,7 @@ fn sentence(rng: &mut Rng) -> String {
             det(rng),
             noun(rng)
         ),
-        12 => format!(
-            "{} {} {} {} {} {}.",
-            det(rng),
-            noun(rng),
-            rng.pick(SYMPTOM_VERBS).0,
-            "while",
-            ving,
-            noun(rng)
-        ),
+        12 => format!("{} {} {} {} {} {}.", det(rng), noun(rng), rng.pick(SYMPTOM_VERBS).0, "while", ving, noun(rng)),
         13 => format!(
             "{} {} {} {} {} is {vpp} {}.",
             det(rng),
@@ -1359,8 +2045,7 @@ fn sentence(rng: &mut Rng) -> String {
 // ---------------------------------------------------------------------------
 
 const WRAP: usize = 79;
-const DASHES: &str =
-    "-------------------------------------------------------------------------------";
+const DASHES: &str = "-------------------------------------------------------------------------------";
 
 /// Appends tab-prefixed lines to a buffer.
 #[derive(Default)]
@@ -1441,37 +2126,20 @@ fn ident(rng: &mut Rng) -> String {
 }
 
 fn hex(rng: &mut Rng) -> String {
-    format!(
-        "0x{:08X}",
-        0x8000_0000u32 | (rng.next_u64() as u32 & 0x0FFF_FFFF)
-    )
+    format!("0x{:08X}", 0x8000_0000u32 | (rng.next_u64() as u32 & 0x0FFF_FFFF))
 }
 
 fn error_block(rng: &mut Rng) -> String {
     let mut t = Text::default();
     t.wrap(
-        &format!(
-            "You may receive the following error message when you {} {} {}:",
-            verb(rng).0,
-            det(rng),
-            noun(rng)
-        ),
+        &format!("You may receive the following error message when you {} {} {}:", verb(rng).0, det(rng), noun(rng)),
         0,
         0,
     );
     t.blank();
     let msg = match rng.below(4) {
-        0 => format!(
-            "Error {}: The {} could not be {}.",
-            hex(rng),
-            noun(rng),
-            verb(rng).2
-        ),
-        1 => format!(
-            "The {} {} is not available. Contact your system administrator.",
-            adj(rng),
-            noun(rng)
-        ),
+        0 => format!("Error {}: The {} could not be {}.", hex(rng), noun(rng), verb(rng).2),
+        1 => format!("The {} {} is not available. Contact your system administrator.", adj(rng), noun(rng)),
         2 => format!(
             "{}.EXE caused a general protection fault in module {}.DLL at 0001:{:04X}.",
             ident(rng).to_ascii_uppercase(),
@@ -1493,16 +2161,7 @@ fn error_block(rng: &mut Rng) -> String {
 
 fn steps_block(rng: &mut Rng) -> String {
     let mut t = Text::default();
-    t.wrap(
-        &format!(
-            "To {} {} {}, follow these steps:",
-            verb(rng).0,
-            det(rng),
-            noun(rng)
-        ),
-        0,
-        0,
-    );
+    t.wrap(&format!("To {} {} {}, follow these steps:", verb(rng).0, det(rng), noun(rng)), 0, 0);
     t.blank();
     for i in 1..=rng.range(2, 9) {
         let step = match rng.below(4) {
@@ -1512,16 +2171,10 @@ fn steps_block(rng: &mut Rng) -> String {
                 rng.pick(UI_THINGS),
                 rng.pick(UI_THINGS)
             ),
-            1 => format!(
-                "On the {} menu, click {}.",
-                rng.pick(UI_THINGS),
-                rng.pick(UI_THINGS)
-            ),
-            2 => format!(
-                "In the {} box, type the name of the {}, and then click OK.",
-                title_case(noun(rng)),
-                noun(rng)
-            ),
+            1 => format!("On the {} menu, click {}.", rng.pick(UI_THINGS), rng.pick(UI_THINGS)),
+            2 => {
+                format!("In the {} box, type the name of the {}, and then click OK.", title_case(noun(rng)), noun(rng))
+            }
             _ => sentence(rng),
         };
         let label = format!("{i}. ");
@@ -1561,21 +2214,9 @@ fn code_block(rng: &mut Rng, liquid_lookalike: bool) -> String {
             1 => format!(
                 "     Dim {} As {}",
                 ident(rng),
-                rng.pick(&[
-                    "Integer",
-                    "String",
-                    "Long",
-                    "Variant",
-                    "Object",
-                    "Recordset"
-                ])
+                rng.pick(&["Integer", "String", "Long", "Variant", "Object", "Recordset"])
             ),
-            2 => format!(
-                "     {}\\{}\\{}",
-                rng.pick(REG_ROOTS),
-                ident(rng),
-                ident(rng)
-            ),
+            2 => format!("     {}\\{}\\{}", rng.pick(REG_ROOTS), ident(rng), ident(rng)),
             _ => format!(
                 "     C:\\> {} /{} {}.{}",
                 ident(rng).to_ascii_lowercase(),
@@ -1636,11 +2277,7 @@ fn mention_block(rng: &mut Rng, num: u32, title: &str) -> String {
             t.blank();
         }
         1 => {
-            t.wrap(
-                "For more information, see the following article in the Microsoft Knowledge Base:",
-                0,
-                0,
-            );
+            t.wrap("For more information, see the following article in the Microsoft Knowledge Base:", 0, 0);
             t.blank();
             t.line(&format!("  ARTICLE-ID: Q{num}"));
             t.line(&format!("  TITLE     : {title}"));
@@ -1648,10 +2285,7 @@ fn mention_block(rng: &mut Rng, num: u32, title: &str) -> String {
         }
         _ => {
             t.wrap(
-                &format!(
-                    "{} For details, see article Q{num} in the Microsoft Knowledge Base.",
-                    sentence(rng)
-                ),
+                &format!("{} For details, see article Q{num} in the Microsoft Knowledge Base.", sentence(rng)),
                 0,
                 0,
             );
@@ -1707,11 +2341,7 @@ fn render_article(c: &Corpus, idx: usize) -> Article {
     let mut guard = 0;
     while kws.len() < kcount && guard < 100 {
         guard += 1;
-        let k = if !p.keywords.is_empty() && rng.chance(0.4) {
-            rng.pick(p.keywords)
-        } else {
-            zipf_keyword(&mut rng)
-        };
+        let k = if !p.keywords.is_empty() && rng.chance(0.4) { rng.pick(p.keywords) } else { zipf_keyword(&mut rng) };
         if !kws.contains(&k) {
             kws.push(k);
         }
@@ -1723,22 +2353,9 @@ fn render_article(c: &Corpus, idx: usize) -> Article {
         kws.join(" ")
     };
     let version = rng.pick(p.versions);
-    let os = if old {
-        rng.pick(&["MS-DOS", "MS-DOS", "MS-DOS | OS/2", "OS/2"])
-    } else {
-        ""
-    };
-    let year = if old {
-        rng.weighted_str(&OLD_YEARS)
-    } else {
-        rng.weighted_str(&NEW_YEARS)
-    };
-    let date = format!(
-        "{:02}-{}-{}",
-        rng.range(1, 28),
-        MONTHS[rng.below_usize(12)],
-        year
-    );
+    let os = if old { rng.pick(&["MS-DOS", "MS-DOS", "MS-DOS | OS/2", "OS/2"]) } else { "" };
+    let year = if old { rng.weighted_str(&OLD_YEARS) } else { rng.weighted_str(&NEW_YEARS) };
+    let date = format!("{:02}-{}-{}", rng.range(1, 28), MONTHS[rng.below_usize(12)], year);
 
     let mut head_t = Text::default();
     head_t.line(&format!("Article: Q{num}"));
@@ -1781,11 +2398,7 @@ fn render_article(c: &Corpus, idx: usize) -> Article {
         foot.line(&format!("Keywords          : {} ", kws.join(" ")));
         let mut tech: Vec<&str> = Vec::new();
         if !p.tech.is_empty() {
-            let n = if small {
-                rng.range(0, 3)
-            } else {
-                rng.range(2, 12)
-            };
+            let n = if small { rng.range(0, 3) } else { rng.range(2, 12) };
             for _ in 0..n {
                 let t = rng.pick(p.tech);
                 if !tech.contains(&t) {
@@ -1807,10 +2420,7 @@ fn render_article(c: &Corpus, idx: usize) -> Article {
 
     // Sections.
     let mut sections: Vec<Section> = Vec::new();
-    let sec = |name: &'static str| Section {
-        name,
-        blocks: Vec::new(),
-    };
+    let sec = |name: &'static str| Section { name, blocks: Vec::new() };
     if old {
         sections.push(sec(""));
     } else {
@@ -1822,11 +2432,7 @@ fn render_article(c: &Corpus, idx: usize) -> Article {
                 }
             }
             "kbprb" | "kbprb kbinfo" => {
-                let fix = if rng.chance(0.3) {
-                    "WORKAROUND"
-                } else {
-                    "RESOLUTION"
-                };
+                let fix = if rng.chance(0.3) { "WORKAROUND" } else { "RESOLUTION" };
                 sections.extend(["SYMPTOMS", "CAUSE", fix].map(sec));
                 if rng.chance(0.5) {
                     sections.push(sec("MORE INFORMATION"));
@@ -1862,14 +2468,8 @@ fn render_article(c: &Corpus, idx: usize) -> Article {
         };
         s.blocks.push(b);
     }
-    let main_idx = sections
-        .iter()
-        .position(|s| s.name == "MORE INFORMATION")
-        .unwrap_or(sections.len() - 1);
-    let ref_idx = sections
-        .iter()
-        .position(|s| s.name == "REFERENCES")
-        .unwrap_or(main_idx);
+    let main_idx = sections.iter().position(|s| s.name == "MORE INFORMATION").unwrap_or(sections.len() - 1);
+    let ref_idx = sections.iter().position(|s| s.name == "REFERENCES").unwrap_or(main_idx);
 
     // Mentions.
     let mentions = rng.weighted(&MENTION_COUNTS);
@@ -1890,11 +2490,7 @@ fn render_article(c: &Corpus, idx: usize) -> Article {
             (m, make_title(&mut rng, product))
         };
         let b = mention_block(&mut rng, mnum, &mtitle);
-        let si = if rng.chance(0.7) {
-            ref_idx
-        } else {
-            rng.below_usize(sections.len())
-        };
+        let si = if rng.chance(0.7) { ref_idx } else { rng.below_usize(sections.len()) };
         let pos = rng.range(1, sections[si].blocks.len());
         sections[si].blocks.insert(pos, b);
     }
@@ -1913,10 +2509,7 @@ fn render_article(c: &Corpus, idx: usize) -> Article {
     };
     let mut len = head_t.s.len()
         + foot.s.len()
-        + sections
-            .iter()
-            .map(|s| heading_len(s) + s.blocks.iter().map(String::len).sum::<usize>())
-            .sum::<usize>();
+        + sections.iter().map(|s| heading_len(s) + s.blocks.iter().map(String::len).sum::<usize>()).sum::<usize>();
     while len + 60 < target_text {
         let b = if target_text - len < 400 {
             let mut t = Text::default();
@@ -1927,11 +2520,7 @@ fn render_article(c: &Corpus, idx: usize) -> Article {
             filler_block(&mut rng)
         };
         len += b.len();
-        let si = if rng.chance(0.75) {
-            main_idx
-        } else {
-            rng.below_usize(sections.len())
-        };
+        let si = if rng.chance(0.75) { main_idx } else { rng.below_usize(sections.len()) };
         sections[si].blocks.push(b);
     }
 
@@ -1954,12 +2543,7 @@ fn render_article(c: &Corpus, idx: usize) -> Article {
         }
     }
     text.push_str(&foot.s);
-    Article {
-        num,
-        title_plain: meta.title.clone(),
-        title_enc,
-        text,
-    }
+    Article { num, title_plain: meta.title.clone(), title_enc, text }
 }
 
 // ---------------------------------------------------------------------------
@@ -2062,13 +2646,8 @@ fn liquid_layouts() -> [(&'static str, String); 2] {
 </html>
 "#
     .to_string();
-    let page = format!(
-        "---\nlayout: default\n---\n    <div>\n        {{{{ content }}}}\n{DISCLAIMER}    </div>\n"
-    );
-    [
-        ("content/_layouts/default.html", default),
-        ("content/_layouts/page.html", page),
-    ]
+    let page = format!("---\nlayout: default\n---\n    <div>\n        {{{{ content }}}}\n{DISCLAIMER}    </div>\n");
+    [("content/_layouts/default.html", default), ("content/_layouts/page.html", page)]
 }
 
 fn hugo_files() -> Vec<(&'static str, String)> {
@@ -2109,8 +2688,7 @@ codeFences = false
     <section id="main_content">
 "#;
     let foot = "    </section>\n</body>\n</html>\n";
-    let single =
-        format!("{head}    <div>\n        {{{{ .Content }}}}\n{DISCLAIMER}    </div>\n{foot}");
+    let single = format!("{head}    <div>\n        {{{{ .Content }}}}\n{DISCLAIMER}    </div>\n{foot}");
     let index = format!("{head}    <div>\n        {{{{ .Content }}}}\n    </div>\n{foot}");
     let list = format!(
         "{head}    <div>\n        <h2>{{{{ .Title }}}}</h2>\n        <p>{{{{ len .Pages }}}} pages.</p>\n    </div>\n{foot}"
@@ -2145,14 +2723,7 @@ fn home_body(c: &Corpus) -> String {
     order.sort_by_key(|&i| PRODUCTS[i].name);
     for i in order {
         let m = &c.metas[first[i].unwrap_or(0)];
-        let _ = writeln!(
-            s,
-            "- [{}](kb/{}/Q{}/): {} articles",
-            PRODUCTS[i].name,
-            folder(m.num),
-            m.num,
-            counts[i]
-        );
+        let _ = writeln!(s, "- [{}](kb/{}/Q{}/): {} articles", PRODUCTS[i].name, folder(m.num), m.num, counts[i]);
     }
     s
 }
@@ -2169,20 +2740,14 @@ fn write_site(c: &Corpus, out: &Path, format: Format) -> Result<WriteStats> {
             extra.push(("site.toml".into(), SITE_TOML.into()));
             extra.push((
                 "content/index.md".into(),
-                format!(
-                    "---\nlayout: page\ntitle: {SITE_TITLE}\npermalink: /\n---\n\n{}",
-                    home_body(c)
-                ),
+                format!("---\nlayout: page\ntitle: {SITE_TITLE}\npermalink: /\n---\n\n{}", home_body(c)),
             ));
             for (p, s) in liquid_layouts() {
                 extra.push((p.into(), s));
             }
         }
         Format::Hugo => {
-            extra.push((
-                "content/_index.md".into(),
-                format!("+++\ntitle = \"{SITE_TITLE}\"\n+++\n\n{}", home_body(c)),
-            ));
+            extra.push(("content/_index.md".into(), format!("+++\ntitle = \"{SITE_TITLE}\"\n+++\n\n{}", home_body(c))));
             for (p, s) in hugo_files() {
                 extra.push((p.into(), s));
             }
@@ -2199,11 +2764,7 @@ fn write_site(c: &Corpus, out: &Path, format: Format) -> Result<WriteStats> {
     }
     for m in &c.metas {
         let p = article_path(format, m.num);
-        let d = if own_dir {
-            p.parent().and_then(Path::parent)
-        } else {
-            p.parent()
-        };
+        let d = if own_dir { p.parent().and_then(Path::parent) } else { p.parent() };
         if let Some(d) = d {
             dirs.insert(out.join(d));
         }
@@ -2235,10 +2796,7 @@ fn write_site(c: &Corpus, out: &Path, format: Format) -> Result<WriteStats> {
             Ok(s.len() as u64)
         })
         .try_reduce(|| 0, |a, b| Ok(a + b))?;
-    Ok(WriteStats {
-        files: extra.len() + c.len(),
-        bytes: bytes + article_bytes,
-    })
+    Ok(WriteStats { files: extra.len() + c.len(), bytes: bytes + article_bytes })
 }
 
 // ---------------------------------------------------------------------------
@@ -2378,21 +2936,14 @@ mod tests {
     #[test]
     fn size_distribution_bounds() {
         let c = Corpus::new(4000, 5);
-        let mut sizes: Vec<usize> = all_files(&c, Format::Kbsite)
-            .iter()
-            .map(String::len)
-            .collect();
+        let mut sizes: Vec<usize> = all_files(&c, Format::Kbsite).iter().map(String::len).collect();
         sizes.sort_unstable();
         let n = sizes.len();
         let median = sizes[n / 2];
         assert!(sizes[0] >= 400, "min {}", sizes[0]);
         assert!(sizes[n - 1] <= 185_000, "max {}", sizes[n - 1]);
         assert!((2200..2900).contains(&median), "median {median}");
-        assert!(
-            sizes[n / 10] > 1100 && sizes[n / 10] < 2000,
-            "p10 {}",
-            sizes[n / 10]
-        );
+        assert!(sizes[n / 10] > 1100 && sizes[n / 10] < 2000, "p10 {}", sizes[n / 10]);
         assert!(sizes[n * 99 / 100] > 9000, "p99 {}", sizes[n * 99 / 100]);
     }
 
@@ -2404,10 +2955,7 @@ mod tests {
         for i in 0..c.len() {
             let f = render_file(&c, i, Format::Kbsite);
             let num = c.metas[i].num;
-            let fm_end = f[4..]
-                .find("\n---\n")
-                .map(|p| p + 4)
-                .expect("front matter end");
+            let fm_end = f[4..].find("\n---\n").map(|p| p + 4).expect("front matter end");
             assert!(f.starts_with("---\nlayout: page\ntitle: \"Q"), "{f}");
             let fm = &f[4..fm_end];
             let title_line = fm.lines().nth(1).unwrap();
@@ -2468,16 +3016,10 @@ mod tests {
             let f = render_file(&c, i, Format::Hugo);
             let num = c.metas[i].num;
             assert!(f.starts_with("+++\ntitle = \""));
-            assert!(f.contains(&format!(
-                "\nurl = \"/kb/{:03}/Q{num}/\"\n+++\n\n## Q{num}: ",
-                num / 1000
-            )));
+            assert!(f.contains(&format!("\nurl = \"/kb/{:03}/Q{num}/\"\n+++\n\n## Q{num}: ", num / 1000)));
             assert!(!f.contains("{% raw %}") && !f.contains("{% endraw %}"));
             assert!(f.contains(&format!("\n\tArticle: Q{num}\n")));
-            assert!(
-                !f.contains("{{<") && !f.contains("{{%"),
-                "Hugo shortcode syntax"
-            );
+            assert!(!f.contains("{{<") && !f.contains("{{%"), "Hugo shortcode syntax");
         }
         assert_eq!(toml_str("a\"b\\c"), "\"a\\\"b\\\\c\"");
     }
@@ -2498,12 +3040,7 @@ mod tests {
         let mut v: Vec<usize> = counts.values().copied().collect();
         v.sort_unstable_by(|a, b| b.cmp(a));
         assert!(counts.len() > 800, "{} distinct", counts.len());
-        assert!(
-            v[0] > 20 * v[v.len() / 2],
-            "top {} median {}",
-            v[0],
-            v[v.len() / 2]
-        );
+        assert!(v[0] > 20 * v[v.len() / 2], "top {} median {}", v[0], v[v.len() / 2]);
         assert_eq!(vocab().words.len(), KEYWORD_VOCAB);
     }
 

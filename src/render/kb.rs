@@ -104,7 +104,11 @@ impl<'a> KbRender<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Generated {
     /// Page `n` (1-based) of the `index`-th term of `kind`.
-    Term { kind: TermKind, index: usize, n: usize },
+    Term {
+        kind: TermKind,
+        index: usize,
+        n: usize,
+    },
     Overview(TermKind),
     Home,
 }

@@ -1,0 +1,300 @@
+//! The index writer: [`analyze_doc`] (parallel, pure) and [`SearchIndexBuilder`]
+//! (sequential `add`, then `write`).
+
+use std::collections::{BTreeMap, HashMap};
+
+use rayon::prelude::*;
+
+use super::format;
+use super::store::{self, PagedVec, SlicePool, TermState, TermTable};
+use super::tokenize::{self, doc_tokens, id_digits};
+use super::varint;
+use super::SearchDoc;
+
+/// The distinct terms of one document with their frequencies, compactly stored
+/// (one string buffer, no per-term allocation).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DocTerms {
+    /// Distinct terms concatenated, in order of first appearance.
+    text: String,
+    /// End offset of each term in `text`.
+    ends: Vec<u32>,
+    /// `min(tf, 63) << 1 | in_title` per term.
+    counts: Vec<u8>,
+    /// Number of tokens (title and body), the BM25 document length.
+    tokens: u32,
+}
+
+impl DocTerms {
+    /// Number of distinct terms.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether the document has no terms.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Number of tokens (the document length used by BM25).
+    pub fn token_count(&self) -> u32 {
+        self.tokens
+    }
+
+    /// `(term, term frequency, in title)` in order of first appearance.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, u32, bool)> + '_ {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts
+            .zip(&self.ends)
+            .zip(&self.counts)
+            .map(|((s, &e), &c)| (&self.text[s as usize..e as usize], u32::from(c >> 1), c & 1 == 1))
+    }
+
+    fn contains(&self, term: &str) -> bool {
+        self.iter().any(|(t, _, _)| t == term)
+    }
+
+    /// Approximate heap bytes held.
+    pub fn heap_bytes(&self) -> usize {
+        self.text.capacity() + self.ends.capacity() * 4 + self.counts.capacity()
+    }
+}
+
+fn collect_tokens(text: &str, in_title: bool, buf: &mut String, spans: &mut Vec<(u32, u32, bool)>) {
+    tokenize::tokenize_into(text, buf, |buf, start| {
+        spans.push((start as u32, buf.len() as u32, in_title));
+        if let Some(d) = id_digits(&buf[start..]) {
+            let from = buf.len() - d.len();
+            let s = buf.len();
+            buf.extend_from_within(from..);
+            spans.push((s as u32, buf.len() as u32, in_title));
+        }
+    });
+}
+
+/// Tokenizes one document (see [`tokenize`](super::tokenize) for the rules). Pure and
+/// `Send`: the build calls it in parallel. Terms are listed in order of first appearance.
+pub fn analyze_doc(title: &str, body: &str) -> DocTerms {
+    let mut buf = String::new();
+    let mut spans = Vec::new();
+    collect_tokens(title, true, &mut buf, &mut spans);
+    collect_tokens(body, false, &mut buf, &mut spans);
+    let mut out = DocTerms { tokens: spans.len() as u32, ..DocTerms::default() };
+    // Count with a small open-addressing table of indexes into `out`.
+    let cap = (spans.len() * 2).next_power_of_two().max(16);
+    let mask = cap - 1;
+    let mut slots = vec![u32::MAX; cap];
+    let mut starts: Vec<u32> = Vec::new();
+    for &(s, e, in_title) in &spans {
+        let term = &buf[s as usize..e as usize];
+        let mut i = store::hash(term.as_bytes()) as usize & mask;
+        loop {
+            let k = slots[i];
+            if k == u32::MAX {
+                slots[i] = out.ends.len() as u32;
+                starts.push(out.text.len() as u32);
+                out.text.push_str(term);
+                out.ends.push(out.text.len() as u32);
+                out.counts.push(2 | u8::from(in_title));
+                break;
+            }
+            let (ks, ke) = (starts[k as usize] as usize, out.ends[k as usize] as usize);
+            if store::short_eq(&out.text.as_bytes()[ks..ke], term.as_bytes()) {
+                let c = &mut out.counts[k as usize];
+                if (*c >> 1) < format::MAX_TF as u8 {
+                    *c += 2;
+                }
+                *c |= u8::from(in_title);
+                break;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+    out.text.shrink_to_fit();
+    out.ends.shrink_to_fit();
+    out.counts.shrink_to_fit();
+    out
+}
+
+/// An ascending doc-number list, delta-encoded as it grows.
+#[derive(Default)]
+pub(super) struct DocList {
+    pub(super) bytes: Vec<u8>,
+    pub(super) last: u32,
+    pub(super) count: u32,
+}
+
+impl DocList {
+    fn push(&mut self, doc: u32) {
+        varint::put(&mut self.bytes, if self.count == 0 { doc } else { doc - self.last });
+        self.last = doc;
+        self.count += 1;
+    }
+}
+
+/// Layout choices of the written index (the reader and the client need none of them: the
+/// manifest and the shards describe the result).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriteOptions {
+    /// Documents per doc-table chunk `c/<i>.json`.
+    pub chunk_size: u32,
+    /// Target bytes of a dictionary shard (terms plus inline postings).
+    pub shard_target: usize,
+    /// Postings up to this many bytes are stored inline in their dictionary shard.
+    pub inline_max: u32,
+}
+
+impl Default for WriteOptions {
+    fn default() -> Self {
+        WriteOptions {
+            chunk_size: format::DEFAULT_CHUNK_SIZE,
+            shard_target: format::SHARD_TARGET,
+            inline_max: format::INLINE_MAX,
+        }
+    }
+}
+
+/// Accumulates documents in order, then writes the index files.
+pub struct SearchIndexBuilder {
+    pub(super) table: TermTable,
+    pub(super) states: PagedVec<TermState>,
+    pub(super) pool: SlicePool,
+    pub(super) doc_lens: Vec<u32>,
+    pub(super) postings: u64,
+    pub(super) opts: WriteOptions,
+    pub(super) chunks: Vec<String>,
+    pub(super) products: Vec<(String, DocList)>,
+    pub(super) product_ix: HashMap<String, u32>,
+    pub(super) years: BTreeMap<u16, DocList>,
+}
+
+impl Default for SearchIndexBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl SearchIndexBuilder {
+    /// A builder with the default [`WriteOptions`].
+    pub fn new() -> Self {
+        Self::with_options(WriteOptions::default())
+    }
+
+    /// A builder with the given layout options.
+    pub fn with_options(opts: WriteOptions) -> Self {
+        let opts = WriteOptions { chunk_size: opts.chunk_size.max(1), ..opts };
+        SearchIndexBuilder {
+            table: TermTable::default(),
+            states: PagedVec::default(),
+            pool: SlicePool::default(),
+            doc_lens: Vec::new(),
+            postings: 0,
+            opts,
+            chunks: Vec::new(),
+            products: Vec::new(),
+            product_ix: HashMap::new(),
+            years: BTreeMap::new(),
+        }
+    }
+
+    /// Number of documents added.
+    pub fn len(&self) -> usize {
+        self.doc_lens.len()
+    }
+
+    /// Whether no document was added.
+    pub fn is_empty(&self) -> bool {
+        self.doc_lens.is_empty()
+    }
+
+    /// Approximate heap bytes held (for diagnostics).
+    pub fn heap_bytes(&self) -> usize {
+        self.table.heap_bytes()
+            + self.states.heap_bytes()
+            + self.pool.capacity_bytes()
+            + self.doc_lens.capacity() * 4
+            + self.chunks.iter().map(String::capacity).sum::<usize>()
+    }
+
+    fn post(&mut self, term: &str, doc: u32, tf: u32, title: bool) {
+        let (id, new) = self.table.intern(term.as_bytes());
+        if new {
+            self.states.push(self.pool.new_state());
+        }
+        let st = &mut self.states[id as usize];
+        let mut tmp = [0u8; 6];
+        let n = varint::put_slice(&mut tmp, if st.df == 0 { doc } else { doc - st.last_doc });
+        tmp[n] = (tf.clamp(1, format::MAX_TF) as u8) << 1 | u8::from(title);
+        self.pool.append(st, &tmp[..=n]);
+        st.last_doc = doc;
+        st.df += 1;
+        self.postings += 1;
+    }
+
+    /// Adds one document (call in a deterministic order); returns its doc number.
+    /// The terms of `doc.id` (`q151228`, `151228`) are added as title terms, which is how
+    /// an id typed in the search box resolves to its article.
+    pub fn add(&mut self, doc: SearchDoc, terms: DocTerms) -> u32 {
+        let n = self.doc_lens.len() as u32;
+        let mut id_terms = doc_tokens(&doc.id);
+        id_terms.sort_unstable();
+        id_terms.dedup();
+        for (term, tf, title) in terms.iter() {
+            let title = title || id_terms.binary_search_by(|t| t.as_str().cmp(term)).is_ok();
+            self.post(term, n, tf, title);
+        }
+        for t in id_terms.iter().filter(|t| !terms.contains(t)) {
+            self.post(t, n, 1, true);
+        }
+        self.doc_lens.push(terms.token_count());
+
+        let product = if doc.product.is_empty() {
+            -1
+        } else {
+            let next = self.products.len() as u32;
+            let ix = *self.product_ix.entry(doc.product.clone()).or_insert(next);
+            if ix == next {
+                self.products.push((doc.product.clone(), DocList::default()));
+            }
+            self.products[ix as usize].1.push(n);
+            i64::from(ix)
+        };
+        if let Some(y) = doc.year {
+            self.years.entry(y).or_default().push(n);
+        }
+        let row = (&doc.id, &doc.title, product, doc.year, &doc.date, &doc.url);
+        let row = serde_json::to_string(&row).expect("doc row serializes");
+        if n.is_multiple_of(self.opts.chunk_size) {
+            self.chunks.push(String::from("["));
+        } else {
+            self.chunks.last_mut().expect("chunk open").push_str(",\n");
+        }
+        self.chunks.last_mut().expect("chunk open").push_str(&row);
+        n
+    }
+
+    /// Analyzes `items` in parallel, `batch` at a time (bounding memory), and adds them in
+    /// order; adding one batch overlaps with analyzing the next. `f` returns the document
+    /// and its terms (usually `analyze_doc(title, body)`).
+    pub fn add_parallel<T, F>(&mut self, items: &[T], batch: usize, f: F)
+    where
+        T: Sync,
+        F: Fn(&T) -> (SearchDoc, DocTerms) + Sync,
+    {
+        let analyze = |c: &[T]| -> Vec<(SearchDoc, DocTerms)> { c.par_iter().map(&f).collect() };
+        let mut chunks = items.chunks(batch.max(1));
+        let mut pending = chunks.next().map(analyze);
+        while let Some(current) = pending.take() {
+            let next = chunks.next();
+            let ((), analyzed) = rayon::join(
+                || {
+                    for (doc, terms) in current {
+                        self.add(doc, terms);
+                    }
+                },
+                || next.map(analyze),
+            );
+            pending = analyzed;
+        }
+    }
+}

@@ -1,7 +1,7 @@
 //! kbsite: a fast, Jekyll-compatible static site generator for knowledge-base archives.
 //!
 //! The pipeline, one module per stage: `config` → `load` → `analyze` → `render` → `write`,
-//! orchestrated by `build`.
+//! orchestrated by `build`; `serve` builds, serves and rebuilds on change.
 
 pub mod analyze;
 pub mod build;
@@ -9,5 +9,6 @@ pub mod config;
 pub mod diagnostics;
 pub mod load;
 pub mod render;
+pub mod serve;
 pub mod theme;
 pub mod write;

@@ -215,6 +215,36 @@ fn static_and_config_changes_rebuild_and_a_new_baseurl_is_served() {
 }
 
 #[test]
+fn requests_during_rebuilds_never_fail() {
+    let (_tmp, root) = fixture("basic");
+    let server = serve(&root);
+    let addr = server.addr();
+    let mut es = events(&server);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let client = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut statuses = std::collections::BTreeMap::new();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                for path in [ARTICLE, "/kbarchive/notes.txt", "/kbarchive/"] {
+                    *statuses.entry(get(addr, path).status).or_insert(0) += 1;
+                }
+            }
+            statuses
+        })
+    };
+    let text = read(&root, "content/notes.txt");
+    for i in 0..5 {
+        write(&root, "content/notes.txt", &format!("{text}{i}\n"));
+        es.expect("reload", TIMEOUT);
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let statuses = client.join().unwrap();
+    assert_eq!(statuses.keys().copied().collect::<Vec<u16>>(), [200], "{statuses:?}");
+    server.shutdown().unwrap();
+}
+
+#[test]
 fn output_editor_and_git_files_do_not_trigger_rebuilds() {
     let (_tmp, root) = fixture("basic");
     let server = serve(&root);

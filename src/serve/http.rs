@@ -65,28 +65,72 @@ async fn site_file(State(shared): State<Arc<Shared>>, method: Method, uri: Uri) 
     respond(outcome, method == Method::HEAD)
 }
 
-/// Locates and reads a file. A build swaps the new site in with two renames, so the output
-/// folder can be missing for an instant: then the request waits briefly and tries again.
+/// Locates and reads a file. A build swaps the new site in with two renames, so for an instant
+/// the output folder is missing, and a lookup that spans the swap can miss a file that both the
+/// old and the new site have. A miss therefore counts only when the output folder was the same
+/// folder before and after the lookup; otherwise the request waits briefly and looks again.
 fn find(root: &Path, baseurl: &str, segments: &[String], trailing_slash: bool, query: &str) -> Outcome {
-    for attempt in 0..SWAP_TRIES {
-        let retry = attempt + 1 < SWAP_TRIES;
-        match resolve::locate(root, segments, trailing_slash) {
-            Ok(Located::File(path)) => match std::fs::read(&path) {
+    for _ in 0..SWAP_TRIES {
+        let before = folder_id(root);
+        let located = resolve::locate(root, segments, trailing_slash);
+        let stable = before.is_some() && before == folder_id(root);
+        match located {
+            Ok(Located::File(path)) => match read_file(&path) {
                 Ok(bytes) => return Outcome::File { path, bytes },
-                Err(e) if resolve::is_missing(&e) && retry => {}
+                Err(e) if resolve::is_missing(&e) => {}
                 Err(_) => return Outcome::Status(StatusCode::INTERNAL_SERVER_ERROR),
             },
             Ok(Located::AddSlash) => {
                 return Outcome::Redirect(StatusCode::MOVED_PERMANENTLY, resolve::folder_url(baseurl, segments) + query)
             }
             Ok(Located::Forbidden) => return Outcome::Status(StatusCode::FORBIDDEN),
-            Ok(Located::NotFound) if root.is_dir() || !retry => return Outcome::NotFound(read_404(root)),
+            Ok(Located::NotFound) if stable => return Outcome::NotFound(read_404(root)),
             Ok(Located::NotFound) => {}
             Err(_) => return Outcome::Status(StatusCode::INTERNAL_SERVER_ERROR),
         }
-        std::thread::sleep(SWAP_WAIT);
+        if !root.is_dir() {
+            std::thread::sleep(SWAP_WAIT);
+        }
     }
     Outcome::NotFound(read_404(root))
+}
+
+/// Reads a served file. On Linux without updating its access time: the first read of each
+/// freshly built file would otherwise dirty its inode, and while a build writes and deletes a
+/// whole site the journal makes such reads wait for seconds.
+fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        const O_NOATIME: i32 = 0o1_000_000;
+        options.custom_flags(O_NOATIME);
+    }
+    let mut file = match options.open(path) {
+        Ok(f) => f,
+        // O_NOATIME is refused for files owned by someone else: open them plainly.
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => std::fs::File::open(path)?,
+        Err(e) => return Err(e),
+    };
+    let mut bytes = Vec::with_capacity(file.metadata().map(|m| m.len() as usize).unwrap_or(0));
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// Which folder `root` currently is (inode on Unix; modification time elsewhere).
+fn folder_id(root: &Path) -> Option<u128> {
+    let meta = std::fs::metadata(root).ok()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some((u128::from(meta.dev()) << 64) | u128::from(meta.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok().map(|d| d.as_nanos())
+    }
 }
 
 /// The site's own `404.html` (a regular file directly in the output folder).
@@ -96,7 +140,7 @@ fn read_404(root: &Path) -> Option<Vec<u8>> {
     if !meta.is_file() {
         return None;
     }
-    std::fs::read(path).ok()
+    read_file(&path).ok()
 }
 
 fn respond(outcome: Outcome, head: bool) -> Response {

@@ -29,25 +29,36 @@
     box.textContent = "kbsite: " + text;
   }
   function connect() {
-    es = new EventSource("/__kbsite/events");
+    var src = new EventSource("/__kbsite/events");
+    es = src;
     // `hello` carries the server's instance and build number: a different one after a
     // reconnect means the page is stale (server restarted, or rebuilt while we were away).
-    es.addEventListener("hello", function (e) {
+    src.addEventListener("hello", function (e) {
       wait = 500;
       if (seen !== null && seen !== e.data) { location.reload(); return; }
       seen = e.data;
       hide();
+      if (document.hidden) disconnect();
     });
-    es.addEventListener("reload", function () { location.reload(); });
-    es.addEventListener("error", function (e) {
+    src.addEventListener("reload", function () { location.reload(); });
+    src.addEventListener("error", function (e) {
       if (typeof e.data === "string") { show(e.data); return; }
       // The connection failed: EventSource retries by itself unless it gave up.
-      if (es.readyState === 2) {
-        es.close();
-        setTimeout(connect, wait);
+      if (src.readyState === 2 && es === src) {
+        disconnect();
+        setTimeout(function () { if (!es && !document.hidden) connect(); }, wait);
         wait = Math.min(wait * 2, 5000);
       }
     });
   }
+  function disconnect() {
+    if (es) { es.close(); es = null; }
+  }
+  // Browsers allow about six HTTP/1.1 connections per host, and each open event stream holds
+  // one: hidden tabs let theirs go, and on coming back `hello` tells whether to reload.
+  document.addEventListener("visibilitychange", function () {
+    if (document.hidden) disconnect();
+    else if (!es) connect();
+  });
   connect();
 })();

@@ -1,7 +1,7 @@
 //! kbsite: a fast, Jekyll-compatible static site generator for knowledge-base archives.
 //!
 //! The pipeline, one module per stage: `config` → `load` → `analyze` → `render` → `write`,
-//! orchestrated by `build`.
+//! orchestrated by `build`; `serve` builds, serves and rebuilds on change.
 
 pub mod analyze;
 pub mod build;
@@ -13,5 +13,6 @@ pub mod load;
 pub mod publish;
 pub mod render;
 pub mod search;
+pub mod serve;
 pub mod theme;
 pub mod write;

@@ -1,5 +1,6 @@
 //! The `kbsite` command: thin wrappers that configure the library and call it.
 
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -7,6 +8,7 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 use kbsite::build::{build, BuildOptions};
 use kbsite::config::{Overrides, SiteConfig};
+use kbsite::serve::ServeOptions;
 
 #[derive(Parser)]
 #[command(
@@ -54,6 +56,24 @@ enum Command {
         /// Also add a GitHub Actions workflow that builds and deploys to GitHub Pages.
         #[arg(long)]
         github_pages: bool,
+    },
+    /// Build, serve the site, rebuild on change and reload open pages.
+    Serve {
+        /// Folder holding site.toml.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Port to listen on (0 picks a free one).
+        #[arg(long, short, default_value_t = 4000)]
+        port: u16,
+        /// Address to listen on; anything but loopback makes the site reachable from elsewhere.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: IpAddr,
+        /// Open the site in a browser.
+        #[arg(long)]
+        open: bool,
+        /// Poll for changes instead of using native file events (network or container filesystems).
+        #[arg(long)]
+        poll: bool,
     },
 }
 
@@ -115,6 +135,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 );
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve { root, port, bind, open, poll } => {
+            kbsite::serve::run(ServeOptions { root, port, bind, poll, ..Default::default() }, open)
+                .map(|()| ExitCode::SUCCESS)
         }
     }
 }

@@ -1,0 +1,185 @@
+//! Serve-mode state: what the rebuild side owns ([`ServeState`]), what it shares with the HTTP
+//! side ([`Shared`]), and the one function that rebuilds the site after a change ([`rebuild`]).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Instant;
+
+use tokio::sync::{broadcast, watch};
+
+use super::watch::ChangeSet;
+use crate::build::{build, BuildOptions, BuildReport};
+use crate::config::{Overrides, SiteConfig};
+use crate::diagnostics::BuildFailed;
+
+/// The live-reload script, injected before `</body>` of every page built by `serve`.
+pub const LIVE_RELOAD_JS: &str = include_str!("livereload.js");
+
+/// The `<script>` element injected into served pages.
+pub fn inject_script() -> String {
+    format!("<script>{}</script>", LIVE_RELOAD_JS.trim_end())
+}
+
+/// What open pages are told, over `/__kbsite/events`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LiveEvent {
+    /// A build succeeded: reload.
+    Reload,
+    /// A build failed: show this text (the last good site is still served).
+    Error(String),
+}
+
+/// Where the site being served is (changes only when a build with a new `site.toml` succeeds).
+#[derive(Debug, Clone)]
+pub struct SiteView {
+    pub output: PathBuf,
+    pub baseurl: String,
+}
+
+/// The outcome of the latest build.
+#[derive(Debug, Clone, Default)]
+pub struct Status {
+    /// Successful builds so far; pages compare it to notice they are stale.
+    pub generation: u64,
+    /// The last build's error text, while the site is broken.
+    pub error: Option<String>,
+}
+
+/// State shared by the rebuild thread and the HTTP handlers; owned by one server.
+pub struct Shared {
+    pub site: RwLock<SiteView>,
+    pub status: Mutex<Status>,
+    pub events: broadcast::Sender<LiveEvent>,
+    /// Differs per server process, so pages notice a restart.
+    pub instance: String,
+    /// Becomes `true` when the server stops (ends open event streams).
+    pub shutdown: watch::Receiver<bool>,
+}
+
+impl Shared {
+    pub fn new(site: SiteView, shutdown: watch::Receiver<bool>) -> Shared {
+        let (events, _) = broadcast::channel(16);
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
+        Shared {
+            site: RwLock::new(site),
+            status: Mutex::new(Status::default()),
+            events,
+            instance: format!("{:x}-{:x}", std::process::id(), nanos & 0xffff_ffff_ffff),
+            shutdown,
+        }
+    }
+
+    pub fn site(&self) -> SiteView {
+        self.site.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn status(&self) -> Status {
+        self.status.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn set_status(&self, f: impl FnOnce(&mut Status)) {
+        f(&mut self.status.lock().unwrap_or_else(|e| e.into_inner()));
+    }
+}
+
+/// Everything the rebuild side needs; owned by the watcher thread.
+pub struct ServeState {
+    pub root: PathBuf,
+    pub overrides: Overrides,
+    pub config: SiteConfig,
+    /// The live-reload script given to every build as `BuildOptions::inject`.
+    pub inject: String,
+    /// No messages on success (errors are always printed).
+    pub quiet: bool,
+    pub shared: Arc<Shared>,
+}
+
+/// Rebuilds the site after `changes`, then tells open pages: `reload` on success, `error` with
+/// the text on failure (the previous output stays in place and keeps being served).
+///
+/// This is the single place serve mode builds; today it runs the full [`build`], a `site.toml`
+/// change reloads the configuration first.
+pub fn rebuild(state: &mut ServeState, changes: &ChangeSet) -> Result<BuildReport, String> {
+    let started = Instant::now();
+    if changes.config {
+        match SiteConfig::load(&state.root, &state.overrides) {
+            Ok(config) => state.config = config,
+            Err(e) => return Err(fail(state, format!("error: {e:#}"))),
+        }
+    }
+    let opts = BuildOptions { quiet: true, inject: Some(state.inject.clone()) };
+    match build(&state.config, &opts) {
+        Ok(report) => {
+            let shared = &state.shared;
+            *shared.site.write().unwrap_or_else(|e| e.into_inner()) =
+                SiteView { output: state.config.output.clone(), baseurl: state.config.baseurl.clone() };
+            shared.set_status(|s| {
+                s.generation += 1;
+                s.error = None;
+            });
+            let _ = shared.events.send(LiveEvent::Reload);
+            if !state.quiet {
+                for w in &report.warnings {
+                    eprintln!("{}", relative_diagnostic(&w.to_string(), &state.root));
+                }
+                println!(
+                    "{} {} pages and {} files in {} ms",
+                    if changes.full { "built" } else { "rebuilt" },
+                    report.pages,
+                    report.assets,
+                    started.elapsed().as_millis()
+                );
+            }
+            Ok(report)
+        }
+        Err(e) => Err(fail(state, describe_error(&e, &state.root))),
+    }
+}
+
+fn fail(state: &ServeState, text: String) -> String {
+    eprintln!("{text}");
+    if !state.quiet {
+        eprintln!("(still serving the last good build; fix the file and it rebuilds)");
+    }
+    state.shared.set_status(|s| s.error = Some(text.clone()));
+    let _ = state.shared.events.send(LiveEvent::Error(text.clone()));
+    text
+}
+
+/// A failed build as the terminal and the overlay show it: every error, paths relative to the
+/// site root.
+pub fn describe_error(e: &anyhow::Error, root: &Path) -> String {
+    match e.downcast_ref::<BuildFailed>() {
+        Some(failed) => relative_diagnostic(&failed.to_string(), root),
+        None => format!("error: {e:#}"),
+    }
+}
+
+fn relative_diagnostic(text: &str, root: &Path) -> String {
+    let prefix = format!("{}/", root.display());
+    text.replace(&prefix, "")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostics::Diagnostic;
+
+    #[test]
+    fn errors_name_files_relative_to_the_root() {
+        let e: anyhow::Error =
+            BuildFailed { errors: vec![Diagnostic::error("/site/content/a.md", Some(2), "bad YAML")] }.into();
+        let text = describe_error(&e, Path::new("/site"));
+        assert_eq!(text, "build failed with 1 error:\n  error: content/a.md:2: bad YAML");
+        let other = anyhow::anyhow!("disk full").context("failed to write `x`");
+        assert_eq!(describe_error(&other, Path::new("/site")), "error: failed to write `x`: disk full");
+    }
+
+    #[test]
+    fn the_script_is_one_inline_element() {
+        let s = inject_script();
+        assert!(s.starts_with("<script>") && s.ends_with("</script>"));
+        assert_eq!(s.matches("</script>").count(), 1);
+        assert!(s.contains("/__kbsite/events"));
+    }
+}

@@ -1,0 +1,402 @@
+//! File watching: which folders to watch, and what a batch of changed paths means.
+//!
+//! Events come debounced from `notify-debouncer-mini` (native events, or notify's `PollWatcher`
+//! with `--poll`) and are sorted by [`classify`] into a [`ChangeSet`]. The output folder and its
+//! `.kbsite-*` siblings are never watched where avoidable ([`watch_plan`]) and always ignored.
+
+use std::collections::BTreeMap;
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::Sender;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use notify::{PollWatcher, RecommendedWatcher, RecursiveMode, Watcher};
+use notify_debouncer_mini::{new_debouncer_opt, DebounceEventResult, Debouncer};
+
+use crate::config::SiteConfig;
+
+/// The kinds of change a rebuild may treat differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ChangeKind {
+    /// A file under `source`.
+    Content,
+    /// A layout under `templates/`.
+    Template,
+    /// A file under `static/`.
+    Static,
+    /// `site.toml`.
+    Config,
+}
+
+/// Changed paths sorted by kind; each list sorted and without duplicates.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChangeSet {
+    /// Rebuild everything (the first build); the lists are empty then.
+    pub full: bool,
+    pub content: Vec<PathBuf>,
+    pub templates: Vec<PathBuf>,
+    pub statics: Vec<PathBuf>,
+    pub config: bool,
+}
+
+impl ChangeSet {
+    /// Everything changed (the first build, or "rebuild all").
+    pub fn everything() -> Self {
+        ChangeSet { full: true, ..Default::default() }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        !self.full && self.content.is_empty() && self.templates.is_empty() && self.statics.is_empty() && !self.config
+    }
+
+    pub fn kinds(&self) -> Vec<ChangeKind> {
+        let mut kinds = Vec::new();
+        if !self.content.is_empty() {
+            kinds.push(ChangeKind::Content);
+        }
+        if !self.templates.is_empty() {
+            kinds.push(ChangeKind::Template);
+        }
+        if !self.statics.is_empty() {
+            kinds.push(ChangeKind::Static);
+        }
+        if self.config {
+            kinds.push(ChangeKind::Config);
+        }
+        kinds
+    }
+
+    /// Every changed path, for messages.
+    pub fn paths(&self) -> impl Iterator<Item = &Path> {
+        self.content.iter().chain(&self.templates).chain(&self.statics).map(PathBuf::as_path)
+    }
+}
+
+/// Sorts changed paths (absolute, as the watcher reports them) into kinds, dropping what must
+/// not trigger a rebuild: the output folder and its `.kbsite-*` siblings, `.git`, editor
+/// temporary files, and anything outside the site's folders.
+pub fn classify<I, P>(paths: I, config: &SiteConfig) -> ChangeSet
+where
+    I: IntoIterator<Item = P>,
+    P: AsRef<Path>,
+{
+    let mut set = ChangeSet::default();
+    let site_toml = config.root.join("site.toml");
+    for path in paths {
+        let path = path.as_ref();
+        if is_output(path, &config.output) || in_git(path, &config.root) || is_editor_temp(path) {
+            continue;
+        }
+        if path == site_toml {
+            set.config = true;
+        } else if path.starts_with(&config.templates_dir) {
+            set.templates.push(path.to_path_buf());
+        } else if path.starts_with(&config.static_dir) {
+            set.statics.push(path.to_path_buf());
+        } else if path.starts_with(&config.source) {
+            set.content.push(path.to_path_buf());
+        }
+    }
+    for list in [&mut set.content, &mut set.templates, &mut set.statics] {
+        list.sort();
+        list.dedup();
+    }
+    set
+}
+
+/// Inside the output folder or one of its `<output>.kbsite-*` siblings (staging, old copy).
+fn is_output(path: &Path, output: &Path) -> bool {
+    if path.starts_with(output) {
+        return true;
+    }
+    let (Some(parent), Some(name)) = (output.parent(), output.file_name()) else {
+        return false;
+    };
+    let Ok(rel) = path.strip_prefix(parent) else {
+        return false;
+    };
+    let Some(first) = rel.components().next() else {
+        return false;
+    };
+    let prefix = format!("{}.kbsite-", name.to_string_lossy());
+    first.as_os_str().to_string_lossy().starts_with(&prefix)
+}
+
+fn in_git(path: &Path, root: &Path) -> bool {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components().any(|c| c.as_os_str() == OsStr::new(".git"))
+}
+
+/// Backup and swap files of common editors: `x~`, vim's `.x.swp`/`.swo`/`.swx` and its `4913`
+/// write probe, emacs' `.#x` locks and `#x#` autosaves, JetBrains' safe-write copies.
+fn is_editor_temp(path: &Path) -> bool {
+    let Some(name) = path.file_name().map(|n| n.to_string_lossy()) else {
+        return false;
+    };
+    name.ends_with('~')
+        || name == "4913"
+        || [".swp", ".swo", ".swx", "___jb_tmp___", "___jb_old___"].iter().any(|s| name.ends_with(s))
+        || name.starts_with(".#")
+        || (name.len() > 1 && name.starts_with('#') && name.ends_with('#'))
+}
+
+/// The folders to watch: the root itself (for `site.toml` and `templates/`, `static/` appearing)
+/// without recursion, and `source`, `templates/`, `static/` recursively — except that a folder
+/// holding the output (or a `.git`) is split into its children, so that writing the site never
+/// floods the watcher.
+pub fn watch_plan(config: &SiteConfig) -> BTreeMap<PathBuf, RecursiveMode> {
+    let mut plan = BTreeMap::new();
+    plan.insert(config.root.clone(), RecursiveMode::NonRecursive);
+    for dir in [&config.source, &config.templates_dir, &config.static_dir] {
+        if dir.is_dir() {
+            add_tree(dir, &config.output, &mut plan);
+        }
+    }
+    // Drop anything already covered by a recursive watch of a parent.
+    let recursive: Vec<PathBuf> =
+        plan.iter().filter(|(_, m)| **m == RecursiveMode::Recursive).map(|(p, _)| p.clone()).collect();
+    plan.retain(|p, _| !recursive.iter().any(|r| p != r && p.starts_with(r)));
+    plan
+}
+
+fn add_tree(dir: &Path, output: &Path, plan: &mut BTreeMap<PathBuf, RecursiveMode>) {
+    if is_output(dir, output) || dir.file_name() == Some(OsStr::new(".git")) {
+        return;
+    }
+    if !output.starts_with(dir) && !dir.join(".git").exists() {
+        plan.insert(dir.to_path_buf(), RecursiveMode::Recursive);
+        return;
+    }
+    plan.entry(dir.to_path_buf()).or_insert(RecursiveMode::NonRecursive);
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let mut children: Vec<PathBuf> =
+        entries.flatten().filter(|e| e.file_type().is_ok_and(|t| t.is_dir())).map(|e| e.path()).collect();
+    children.sort();
+    for child in children {
+        add_tree(&child, output, plan);
+    }
+}
+
+/// A notify watcher that passes on changes only. Since notify 8, inotify also reports every
+/// `open()` as an `Access` event (notify-rs/notify#612), so the build reading its sources would
+/// trigger the next build forever; the events are dropped here, before the debouncer.
+pub struct ChangesOnly<W>(W);
+
+impl<W: Watcher> Watcher for ChangesOnly<W> {
+    fn new<F: notify::EventHandler>(mut handler: F, config: notify::Config) -> notify::Result<Self> {
+        let filter = move |event: notify::Result<notify::Event>| match &event {
+            Ok(e) if e.kind.is_access() => {}
+            _ => handler.handle_event(event),
+        };
+        W::new(filter, config).map(ChangesOnly)
+    }
+
+    fn watch(&mut self, path: &Path, mode: RecursiveMode) -> notify::Result<()> {
+        self.0.watch(path, mode)
+    }
+
+    fn unwatch(&mut self, path: &Path) -> notify::Result<()> {
+        self.0.unwatch(path)
+    }
+
+    fn configure(&mut self, option: notify::Config) -> notify::Result<bool> {
+        self.0.configure(option)
+    }
+
+    fn kind() -> notify::WatcherKind {
+        W::kind()
+    }
+}
+
+/// What the watcher thread receives.
+pub enum WatchMsg {
+    Fs(DebounceEventResult),
+    Stop,
+}
+
+enum Backend {
+    Native(Debouncer<ChangesOnly<RecommendedWatcher>>),
+    Poll(Debouncer<ChangesOnly<PollWatcher>>),
+}
+
+/// A debounced watcher that keeps its watched folders in line with a [`watch_plan`].
+pub struct FsWatcher {
+    backend: Backend,
+    watched: BTreeMap<PathBuf, RecursiveMode>,
+}
+
+/// How long `--poll` rests between two scans of the watched folders.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(1000);
+
+impl FsWatcher {
+    /// Debounced events go to `tx` as [`WatchMsg::Fs`].
+    pub fn new(tx: Sender<WatchMsg>, debounce: Duration, poll: bool) -> Result<FsWatcher> {
+        let handler = move |r: DebounceEventResult| {
+            let _ = tx.send(WatchMsg::Fs(r));
+        };
+        let config = notify_debouncer_mini::Config::default().with_timeout(debounce).with_batch_mode(true);
+        let backend = if poll {
+            // PollWatcher compares modification times in whole seconds, so a second save within
+            // the same second would be missed; comparing contents too catches every change, at
+            // the cost of reading the watched files on each scan.
+            let notify_config = notify::Config::default().with_poll_interval(POLL_INTERVAL).with_compare_contents(true);
+            Backend::Poll(
+                new_debouncer_opt(config.with_notify_config(notify_config), handler)
+                    .context("failed to start the polling watcher")?,
+            )
+        } else {
+            Backend::Native(new_debouncer_opt(config, handler).context("failed to start the file watcher")?)
+        };
+        Ok(FsWatcher { backend, watched: BTreeMap::new() })
+    }
+
+    fn watcher(&mut self) -> &mut dyn Watcher {
+        match &mut self.backend {
+            Backend::Native(d) => d.watcher(),
+            Backend::Poll(d) => d.watcher(),
+        }
+    }
+
+    /// Watches what `plan` lists and stops watching what it no longer does. Returns the
+    /// folders that could not be watched, with the reason.
+    pub fn sync(&mut self, plan: &BTreeMap<PathBuf, RecursiveMode>) -> Vec<String> {
+        let mut problems = Vec::new();
+        let stale: Vec<PathBuf> = self
+            .watched
+            .iter()
+            .filter(|(p, m)| plan.get(*p) != Some(*m) || !p.exists())
+            .map(|(p, _)| p.clone())
+            .collect();
+        for path in stale {
+            self.watched.remove(&path);
+            let _ = self.watcher().unwatch(&path);
+        }
+        for (path, mode) in plan {
+            if self.watched.contains_key(path) {
+                continue;
+            }
+            match self.watcher().watch(path, *mode) {
+                Ok(()) => {
+                    self.watched.insert(path.clone(), *mode);
+                }
+                Err(e) => problems.push(format!("cannot watch `{}`: {e}", path.display())),
+            }
+        }
+        problems
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Overrides;
+
+    fn config(root: &Path, toml: &str) -> SiteConfig {
+        SiteConfig::parse(root, toml, &Overrides::default()).unwrap()
+    }
+
+    #[test]
+    fn paths_are_sorted_into_kinds() {
+        let c = config(Path::new("/site"), "");
+        let set = classify(
+            [
+                "/site/content/kb/a.md",
+                "/site/content/kb/a.md",
+                "/site/templates/page.html",
+                "/site/static/css/x.css",
+                "/site/site.toml",
+                "/site/content/b.md",
+            ],
+            &c,
+        );
+        assert_eq!(set.content, [PathBuf::from("/site/content/b.md"), PathBuf::from("/site/content/kb/a.md")]);
+        assert_eq!(set.templates, [PathBuf::from("/site/templates/page.html")]);
+        assert_eq!(set.statics, [PathBuf::from("/site/static/css/x.css")]);
+        assert!(set.config);
+        assert_eq!(set.kinds(), [ChangeKind::Content, ChangeKind::Template, ChangeKind::Static, ChangeKind::Config]);
+        assert!(!set.is_empty());
+    }
+
+    #[test]
+    fn output_git_editor_files_and_strangers_are_ignored() {
+        let c = config(Path::new("/site"), "");
+        let set = classify(
+            [
+                "/site/public/index.html",
+                "/site/public",
+                "/site/public.kbsite-new/kb/index.html",
+                "/site/public.kbsite-old",
+                "/site/.git/index",
+                "/site/content/.git/HEAD",
+                "/site/content/a.md~",
+                "/site/content/.a.md.swp",
+                "/site/content/.a.md.swx",
+                "/site/content/4913",
+                "/site/content/.#a.md",
+                "/site/content/#a.md#",
+                "/site/content/a.md___jb_tmp___",
+                "/site/README.md",
+                "/elsewhere/x.md",
+                "/site/site.toml~",
+            ],
+            &c,
+        );
+        assert!(set.is_empty(), "{set:?}");
+        // A name that merely starts like the output is still content.
+        let c = config(Path::new("/site"), "source = \".\"");
+        let set = classify(["/site/publication.md", "/site/public-notes/a.md"], &c);
+        assert_eq!(set.content.len(), 2, "{set:?}");
+    }
+
+    #[test]
+    fn in_place_jekyll_sites_keep_templates_static_and_config_apart() {
+        let c = config(Path::new("/repo"), "source = \".\"\noutput = \"_site\"");
+        let set = classify(
+            [
+                "/repo/kb/1/README.md",
+                "/repo/templates/page.html",
+                "/repo/static/a.css",
+                "/repo/site.toml",
+                "/repo/_site/x",
+            ],
+            &c,
+        );
+        assert_eq!(set.content, [PathBuf::from("/repo/kb/1/README.md")]);
+        assert_eq!(set.templates.len(), 1);
+        assert_eq!(set.statics.len(), 1);
+        assert!(set.config);
+    }
+
+    #[test]
+    fn plan_watches_folders_recursively_but_splits_around_the_output() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        for d in ["content/kb", "templates", "public/kb", "public.kbsite-new", ".git/objects", "kb/1", "static"] {
+            std::fs::create_dir_all(root.join(d)).unwrap();
+        }
+        let plan = watch_plan(&config(root, ""));
+        let expect: BTreeMap<PathBuf, RecursiveMode> = [
+            (root.to_path_buf(), RecursiveMode::NonRecursive),
+            (root.join("content"), RecursiveMode::Recursive),
+            (root.join("static"), RecursiveMode::Recursive),
+            (root.join("templates"), RecursiveMode::Recursive),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(plan, expect);
+
+        // Jekyll in place: the root holds the output and .git, so it is split.
+        let plan = watch_plan(&config(root, "source = \".\""));
+        let expect: BTreeMap<PathBuf, RecursiveMode> = [
+            (root.to_path_buf(), RecursiveMode::NonRecursive),
+            (root.join("content"), RecursiveMode::Recursive),
+            (root.join("kb"), RecursiveMode::Recursive),
+            (root.join("static"), RecursiveMode::Recursive),
+            (root.join("templates"), RecursiveMode::Recursive),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(plan, expect);
+    }
+}

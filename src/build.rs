@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
@@ -18,6 +18,7 @@ use crate::render::kb::{GeneratedPage, KbRender};
 use crate::render::markdown::TextLinker;
 use crate::render::templates::Templates;
 use crate::render::{highlight, Renderer};
+use crate::search::{self, SearchStats};
 use crate::write::{self, Sink, Stage};
 use crate::{publish, theme};
 
@@ -67,6 +68,8 @@ pub struct BuildReport {
     pub outputs: Vec<OutputRecord>,
     /// Mentions of articles not in the site: (source file, article number).
     pub unresolved_mentions: Vec<(String, u32)>,
+    /// The search index, when enabled.
+    pub search: Option<SearchStats>,
     pub output_dir: PathBuf,
 }
 
@@ -192,6 +195,18 @@ pub fn build(config: &SiteConfig, opts: &BuildOptions) -> Result<BuildReport> {
     let stage = Stage::create(&config.output)?;
     let result = render_all(config, &prepared, &stage, &diags, opts);
     laps.lap("render+write");
+    let search = match result.is_ok() && !diags.has_errors() {
+        true => build_search_index(config, &prepared, &stage),
+        false => Ok(None),
+    };
+    laps.lap("search");
+    let search = match search {
+        Ok(s) => s,
+        Err(e) => {
+            stage.discard();
+            return Err(e);
+        }
+    };
     let (records, files, bytes) = match result {
         Ok(r) if !diags.has_errors() => r,
         Ok(_) => {
@@ -219,8 +234,49 @@ pub fn build(config: &SiteConfig, opts: &BuildOptions) -> Result<BuildReport> {
         warnings: diags.take_sorted(),
         outputs: records,
         unresolved_mentions: unresolved,
+        search,
         output_dir: config.output.clone(),
     })
+}
+
+/// Writes the search client and builds the full-text index from every titled page's text.
+/// Bodies are read again and tokenized in parallel batches, added in page order, so the index
+/// is deterministic and memory stays bounded.
+pub(crate) fn build_search_index(
+    config: &SiteConfig,
+    prepared: &Prepared,
+    sink: &dyn Sink,
+) -> Result<Option<SearchStats>> {
+    if !config.search.enabled {
+        return Ok(None);
+    }
+    sink.write("search/search.js", search::CLIENT_JS.as_bytes())?;
+    let Some(dir) = sink.dir() else { return Ok(None) };
+    let docs: Vec<usize> = (0..prepared.pages.len())
+        .filter(|&i| {
+            let p = &prepared.pages[i];
+            p.output.ends_with(".html") && p.output != "404.html" && !p.title.is_empty()
+        })
+        .collect();
+    let mut builder = search::SearchIndexBuilder::new();
+    builder.add_parallel(&docs, 512, |&i| {
+        let page = &prepared.pages[i];
+        let art = prepared.kb.article(i);
+        // A body that cannot be read again was already reported by the render stage.
+        let body = load::reread_body(&page.loaded).unwrap_or_default();
+        let doc = search::SearchDoc {
+            id: art.map(|a| a.id.clone()).unwrap_or_default(),
+            title: page.title.clone(),
+            product: art.map(|a| a.product.clone()).unwrap_or_default(),
+            year: art.and_then(|a| a.last_modified).and_then(|d| u16::try_from(chrono::Datelike::year(&d)).ok()),
+            date: art.and_then(|a| a.last_modified).map(|d| d.to_string()).unwrap_or_default(),
+            url: config.relative_url(&page.url),
+        };
+        let terms = search::analyze_doc(&page.title, &body);
+        (doc, terms)
+    });
+    let stats = builder.write(&dir.join("search")).context("failed to write the search index")?;
+    Ok(Some(stats))
 }
 
 /// Renders every output of a prepared site into `sink` (a staging folder, or the checker).
@@ -268,7 +324,7 @@ fn render_and_write(
         .chain(assets.iter().map(|a| a.output.as_str()))
         .chain(generated.iter().map(|(o, _)| o.as_str()))
         .chain(index_pages.iter().map(|g| g.output.as_str()))
-        .chain(std::iter::once(theme::HIGHLIGHT_CSS));
+        .chain([theme::HIGHLIGHT_CSS, "search/search.js"]);
     let mut all_outputs = all_outputs;
     stage.create_dirs(&mut all_outputs)?;
 

@@ -56,6 +56,20 @@ impl Default for KbConfig {
     }
 }
 
+/// `[search]`: the static full-text search index.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SearchConfig {
+    /// Build the index and the `/search/` page. Off: the build pays nothing for search.
+    pub enabled: bool,
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        SearchConfig { enabled: true }
+    }
+}
+
 /// The file as written: every key optional, no unknown keys.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -76,6 +90,8 @@ struct RawConfig {
     defaults: Vec<FrontMatterDefault>,
     #[serde(default)]
     kb: Option<KbConfig>,
+    #[serde(default)]
+    search: Option<SearchConfig>,
     /// Free-form values for templates (`site.extra.*`), like Zola's `[extra]`.
     #[serde(default)]
     extra: Option<toml::Table>,
@@ -106,6 +122,7 @@ pub struct SiteConfig {
     pub cname: Option<String>,
     pub defaults: Vec<FrontMatterDefault>,
     pub kb: KbConfig,
+    pub search: SearchConfig,
     pub extra: toml::Table,
 }
 
@@ -164,6 +181,7 @@ impl SiteConfig {
             cname: raw.cname,
             defaults: raw.defaults,
             kb,
+            search: raw.search.unwrap_or_default(),
             extra: raw.extra.unwrap_or_default(),
         })
     }

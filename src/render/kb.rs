@@ -111,6 +111,8 @@ pub enum Generated {
     },
     Overview(TermKind),
     Home,
+    /// The full-text search page.
+    Search,
 }
 
 /// One generated page: where it goes, its template, what it shows, and which pages it lists
@@ -141,6 +143,15 @@ impl KbRender<'_> {
     /// when the site has no page of its own at `/`.
     pub fn generated_pages(&self, home_taken: bool) -> Vec<GeneratedPage> {
         let mut out = Vec::new();
+        if self.config.search.enabled {
+            out.push(GeneratedPage {
+                url: "/search/".into(),
+                output: "search/index.html".into(),
+                template: "search.html",
+                what: Generated::Search,
+                lists: Vec::new(),
+            });
+        }
         let size = self.config.kb.page_size;
         for kind in TermKind::ALL {
             for (index, term) in self.kb.terms(kind).iter().enumerate() {
@@ -195,6 +206,14 @@ impl KbRender<'_> {
                 })
             }
             Generated::Home => self.home_json(&g.lists),
+            Generated::Search => json!({
+                "title": "Search",
+                "url": g.url,
+                "kb_search": {
+                    "script": self.config.relative_url("/search/search.js"),
+                    "base": self.config.relative_url("/search/"),
+                }
+            }),
         }
     }
 

@@ -116,6 +116,7 @@ pub fn site_json(config: &SiteConfig) -> Json {
         "extra": config.extra,
         "time": chrono::Utc::now().to_rfc3339(),
         "kb": { "render": config.kb.render },
+        "search": config.search.enabled,
     })
 }
 

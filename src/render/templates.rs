@@ -21,6 +21,7 @@ pub const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
     ("kb_term.html", include_str!("../../templates/kb_term.html")),
     ("kb_overview.html", include_str!("../../templates/kb_overview.html")),
     ("kb_home.html", include_str!("../../templates/kb_home.html")),
+    ("search.html", include_str!("../../templates/search.html")),
 ];
 
 /// One layout: its template name and the front matter it declared.

@@ -14,6 +14,10 @@ pub trait Sink: Sync {
     fn write(&self, rel: &str, bytes: &[u8]) -> Result<()>;
     /// Copies a file unchanged; returns its size.
     fn copy(&self, from: &Path, rel: &str) -> Result<u64>;
+    /// The folder being written, for writers that need a real path (the search index).
+    fn dir(&self) -> Option<&Path> {
+        None
+    }
 }
 
 impl Sink for Stage {
@@ -25,6 +29,9 @@ impl Sink for Stage {
     }
     fn copy(&self, from: &Path, rel: &str) -> Result<u64> {
         Stage::copy(self, from, rel)
+    }
+    fn dir(&self) -> Option<&Path> {
+        Some(&self.dir)
     }
 }
 

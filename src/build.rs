@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
 use crate::analyze::kb_index::{KbSite, PageKb};
-use crate::analyze::{self, kb, mentions, Asset, Page};
+use crate::analyze::{self, kb, mentions, Asset, Page, PageId};
 use crate::config::SiteConfig;
 use crate::diagnostics::{BuildFailed, Diagnostic, Diagnostics, Severity};
 use crate::load;
@@ -107,7 +107,7 @@ type PageExtra = PageKb;
 
 /// Parses the KB header and collects mentions while the body is in memory; header problems
 /// become warnings.
-fn analyze_body(page: &load::LoadedPage, body: &str, diags: &Diagnostics) -> PageExtra {
+pub fn analyze_body(page: &load::LoadedPage, body: &str, diags: &Diagnostics) -> PageExtra {
     let parsed = kb::parse_article(body);
     for problem in &parsed.problems {
         diags.warning(
@@ -185,6 +185,11 @@ pub fn prepare(config: &SiteConfig, diags: &Diagnostics, laps: &mut Laps) -> Res
 
 /// Builds the site into `config.output`.
 pub fn build(config: &SiteConfig, opts: &BuildOptions) -> Result<BuildReport> {
+    build_keeping(config, opts).map(|(report, _)| report)
+}
+
+/// [`build`], also returning the analyzed site (serve keeps it to rebuild incrementally).
+pub fn build_keeping(config: &SiteConfig, opts: &BuildOptions) -> Result<(BuildReport, Prepared)> {
     let diags = Diagnostics::default();
     let mut laps = Laps::new();
     write::check_output_location(&config.output, &config.root, &config.source)?;
@@ -221,9 +226,9 @@ pub fn build(config: &SiteConfig, opts: &BuildOptions) -> Result<BuildReport> {
     stage.commit()?;
     laps.lap("swap");
 
-    let Prepared { pages, kb, assets, index_pages, .. } = prepared;
+    let Prepared { pages, kb, assets, index_pages, .. } = &prepared;
     let unresolved = kb.unresolved.iter().map(|&(page, number)| (pages[page].rel().to_string(), number)).collect();
-    Ok(BuildReport {
+    let report = BuildReport {
         pages: pages.len(),
         articles: kb.article_count(),
         index_pages: index_pages.len(),
@@ -236,7 +241,8 @@ pub fn build(config: &SiteConfig, opts: &BuildOptions) -> Result<BuildReport> {
         unresolved_mentions: unresolved,
         search,
         output_dir: config.output.clone(),
-    })
+    };
+    Ok((report, prepared))
 }
 
 /// Writes the search client and builds the full-text index from every titled page's text.
@@ -252,31 +258,39 @@ pub(crate) fn build_search_index(
     }
     sink.write("search/search.js", search::CLIENT_JS.as_bytes())?;
     let Some(dir) = sink.dir() else { return Ok(None) };
-    let docs: Vec<usize> = (0..prepared.pages.len())
+    let docs = search_docs(prepared);
+    let mut builder = search::SearchIndexBuilder::new();
+    builder.add_parallel(&docs, 512, |&i| search_doc(config, prepared, i));
+    let stats = builder.write(&dir.join("search")).context("failed to write the search index")?;
+    Ok(Some(stats))
+}
+
+/// The pages the search index holds: titled HTML pages other than the 404 page.
+pub(crate) fn search_docs(prepared: &Prepared) -> Vec<usize> {
+    (0..prepared.pages.len())
         .filter(|&i| {
             let p = &prepared.pages[i];
             p.output.ends_with(".html") && p.output != "404.html" && !p.title.is_empty()
         })
-        .collect();
-    let mut builder = search::SearchIndexBuilder::new();
-    builder.add_parallel(&docs, 512, |&i| {
-        let page = &prepared.pages[i];
-        let art = prepared.kb.article(i);
-        // A body that cannot be read again was already reported by the render stage.
-        let body = load::reread_body(&page.loaded).unwrap_or_default();
-        let doc = search::SearchDoc {
-            id: art.map(|a| a.id.clone()).unwrap_or_default(),
-            title: page.title.clone(),
-            product: art.map(|a| a.product.clone()).unwrap_or_default(),
-            year: art.and_then(|a| a.last_modified).and_then(|d| u16::try_from(chrono::Datelike::year(&d)).ok()),
-            date: art.and_then(|a| a.last_modified).map(|d| d.to_string()).unwrap_or_default(),
-            url: config.relative_url(&page.url),
-        };
-        let terms = search::analyze_doc(&page.title, &body);
-        (doc, terms)
-    });
-    let stats = builder.write(&dir.join("search")).context("failed to write the search index")?;
-    Ok(Some(stats))
+        .collect()
+}
+
+/// One page's search document and terms; its body is read again.
+pub(crate) fn search_doc(config: &SiteConfig, prepared: &Prepared, i: usize) -> (search::SearchDoc, search::DocTerms) {
+    let page = &prepared.pages[i];
+    let art = prepared.kb.article(i);
+    // A body that cannot be read again was already reported by the render stage.
+    let body = load::reread_body(&page.loaded).unwrap_or_default();
+    let doc = search::SearchDoc {
+        id: art.map(|a| a.id.clone()).unwrap_or_default(),
+        title: page.title.clone(),
+        product: art.map(|a| a.product.clone()).unwrap_or_default(),
+        year: art.and_then(|a| a.last_modified).and_then(|d| u16::try_from(chrono::Datelike::year(&d)).ok()),
+        date: art.and_then(|a| a.last_modified).map(|d| d.to_string()).unwrap_or_default(),
+        url: config.relative_url(&page.url),
+    };
+    let terms = search::analyze_doc(&page.title, &body);
+    (doc, terms)
 }
 
 /// Renders every output of a prepared site into `sink` (a staging folder, or the checker).
@@ -329,35 +343,22 @@ fn render_and_write(
     stage.create_dirs(&mut all_outputs)?;
 
     let bytes = AtomicU64::new(0);
-    let highlighted = AtomicBool::new(false);
     let progress = Progress::new((pages.len() + index_pages.len()) as u64, opts.quiet);
-    let mut records: Vec<OutputRecord> = pages
-        .par_iter()
-        .enumerate()
-        .filter_map(|(id, page)| {
+    let written: Vec<WrittenPage> = (0..pages.len())
+        .into_par_iter()
+        .filter_map(|id| {
             progress.tick();
-            let fail = |msg: String| diags.error(&page.loaded.file.abs, None, msg);
-            let body = load::reread_body(&page.loaded).map_err(fail).ok()?;
-            let linker = kb.linker(id);
-            let linker: Option<&dyn TextLinker> = if config.kb.cross_links { Some(&linker) } else { None };
-            let extra = kb.page_kb(id).map(|k| serde_json::json!({ "kb": k }));
-            let structured = extra.is_some() && config.kb.render == "structured";
-            let rendered = renderer.render_page(page, &body, linker, extra, structured).map_err(fail).ok()?;
-            if rendered.highlighted {
-                highlighted.store(true, Ordering::Relaxed);
-            }
-            stage.write(&page.output, rendered.html.as_bytes()).map_err(|e| fail(format!("{e:#}"))).ok()?;
-            bytes.fetch_add(rendered.html.len() as u64, Ordering::Relaxed);
-            // An article also shows who cites it and its neighbours.
-            let mut lists: Vec<String> = kb.kb.cited_by[id].iter().map(|&p| pages[p].rel().to_string()).collect();
-            let (prev, next) = kb.kb.neighbours[id];
-            lists.extend(prev.into_iter().chain(next).map(|p| pages[p].rel().to_string()));
-            Some(OutputRecord {
-                output: page.output.clone(),
-                source: Some(page.rel().to_string()),
-                templates: rendered.layouts,
-                lists,
-            })
+            write_page(config, kb, renderer, id, stage, diags)
+        })
+        .collect();
+    // Pages that used syntax highlighting: what the highlight stylesheet depends on.
+    let highlighted: Vec<String> =
+        written.iter().filter(|w| w.highlighted).filter_map(|w| w.record.source.clone()).collect();
+    let mut records: Vec<OutputRecord> = written
+        .into_iter()
+        .map(|w| {
+            bytes.fetch_add(w.bytes, Ordering::Relaxed);
+            w.record
         })
         .collect();
 
@@ -365,21 +366,9 @@ fn render_and_write(
         .par_iter()
         .filter_map(|g| {
             progress.tick();
-            let html = renderer
-                .render_template(g.template, kb.page_json(g))
-                .map_err(|msg| diags.error(&config.templates_dir.join(g.template), None, msg))
-                .ok()?;
-            stage
-                .write(&g.output, html.as_bytes())
-                .map_err(|e| diags.error(&config.output, None, format!("{e:#}")))
-                .ok()?;
-            bytes.fetch_add(html.len() as u64, Ordering::Relaxed);
-            Some(OutputRecord {
-                output: g.output.clone(),
-                source: None,
-                templates: vec![g.template.to_string()],
-                lists: g.lists.iter().map(|&p| pages[p].rel().to_string()).collect(),
-            })
+            let (record, n) = write_index_page(config, kb, renderer, g, stage, diags)?;
+            bytes.fetch_add(n, Ordering::Relaxed);
+            Some(record)
         })
         .collect();
     records.extend(index_records);
@@ -407,26 +396,107 @@ fn render_and_write(
     }
     let not_found_taken = pages.iter().any(|p| p.output == "404.html") || assets.iter().any(|a| a.output == "404.html");
     if !not_found_taken {
-        match renderer.render_template("404.html", serde_json::json!({"title": "Page not found", "url": "/404.html"})) {
-            Ok(html) => {
-                stage.write("404.html", html.as_bytes())?;
-                bytes.fetch_add(html.len() as u64, Ordering::Relaxed);
-                let mut rec = OutputRecord::file("404.html", None);
-                rec.templates = vec!["404.html".into()];
-                records.push(rec);
-            }
-            Err(msg) => diags.error(&config.templates_dir.join("404.html"), None, msg),
+        if let Some((record, n)) = write_not_found(config, renderer, stage, diags)? {
+            bytes.fetch_add(n, Ordering::Relaxed);
+            records.push(record);
         }
     }
-    if highlighted.load(Ordering::Relaxed) {
+    if !highlighted.is_empty() {
         let css = highlight::stylesheet();
         stage.write(theme::HIGHLIGHT_CSS, css.as_bytes())?;
         bytes.fetch_add(css.len() as u64, Ordering::Relaxed);
-        records.push(OutputRecord::file(theme::HIGHLIGHT_CSS, None));
+        let mut record = OutputRecord::file(theme::HIGHLIGHT_CSS, None);
+        record.lists = highlighted;
+        records.push(record);
     }
     records.sort_by(|a, b| a.output.cmp(&b.output));
     let files = records.len() as u64;
     Ok((records, files, bytes.into_inner()))
+}
+
+/// One page rendered and written.
+pub struct WrittenPage {
+    pub record: OutputRecord,
+    pub bytes: u64,
+    /// It used syntax highlighting (the site then needs the highlight stylesheet).
+    pub highlighted: bool,
+}
+
+/// Renders page `id` and writes it to `sink`; problems go to `diags`.
+pub fn write_page(
+    config: &SiteConfig,
+    kb: &KbRender<'_>,
+    renderer: &Renderer<'_>,
+    id: PageId,
+    sink: &dyn Sink,
+    diags: &Diagnostics,
+) -> Option<WrittenPage> {
+    let pages = kb.pages;
+    let page = &pages[id];
+    let fail = |msg: String| diags.error(&page.loaded.file.abs, None, msg);
+    let body = load::reread_body(&page.loaded).map_err(fail).ok()?;
+    let linker = kb.linker(id);
+    let linker: Option<&dyn TextLinker> = if config.kb.cross_links { Some(&linker) } else { None };
+    let extra = kb.page_kb(id).map(|k| serde_json::json!({ "kb": k }));
+    let structured = extra.is_some() && config.kb.render == "structured";
+    let rendered = renderer.render_page(page, &body, linker, extra, structured).map_err(fail).ok()?;
+    sink.write(&page.output, rendered.html.as_bytes()).map_err(|e| fail(format!("{e:#}"))).ok()?;
+    // An article also shows who cites it and its neighbours.
+    let mut lists: Vec<String> = kb.kb.cited_by[id].iter().map(|&p| pages[p].rel().to_string()).collect();
+    let (prev, next) = kb.kb.neighbours[id];
+    lists.extend(prev.into_iter().chain(next).map(|p| pages[p].rel().to_string()));
+    let record = OutputRecord {
+        output: page.output.clone(),
+        source: Some(page.rel().to_string()),
+        templates: rendered.layouts,
+        lists,
+    };
+    Some(WrittenPage { record, bytes: rendered.html.len() as u64, highlighted: rendered.highlighted })
+}
+
+/// Renders a generated index page and writes it to `sink`; returns its record and size.
+pub fn write_index_page(
+    config: &SiteConfig,
+    kb: &KbRender<'_>,
+    renderer: &Renderer<'_>,
+    g: &GeneratedPage,
+    sink: &dyn Sink,
+    diags: &Diagnostics,
+) -> Option<(OutputRecord, u64)> {
+    let html = renderer
+        .render_template(g.template, kb.page_json(g))
+        .map_err(|msg| diags.error(&config.templates_dir.join(g.template), None, msg))
+        .ok()?;
+    sink.write(&g.output, html.as_bytes()).map_err(|e| diags.error(&config.output, None, format!("{e:#}"))).ok()?;
+    let record = OutputRecord {
+        output: g.output.clone(),
+        source: None,
+        templates: renderer.template_chain(g.template),
+        lists: g.lists.iter().map(|&p| kb.pages[p].rel().to_string()).collect(),
+    };
+    Some((record, html.len() as u64))
+}
+
+/// Renders the site's 404 page from the `404.html` template (when no page or file of the site
+/// provides one) and writes it; a template error goes to `diags`.
+pub fn write_not_found(
+    config: &SiteConfig,
+    renderer: &Renderer<'_>,
+    sink: &dyn Sink,
+    diags: &Diagnostics,
+) -> Result<Option<(OutputRecord, u64)>> {
+    match renderer.render_template("404.html", serde_json::json!({"title": "Page not found", "url": "/404.html"})) {
+        Ok(html) => {
+            sink.write("404.html", html.as_bytes())?;
+            let mut record = OutputRecord::file("404.html", None);
+            record.templates = renderer.template_chain("404.html");
+            Ok(Some((record, html.len() as u64)))
+        }
+        Err(msg) => {
+            diags.error(&config.templates_dir.join("404.html"), None, msg);
+            Ok(None)
+        }
+    }
 }
 
 fn failure(diags: &Diagnostics) -> BuildFailed {

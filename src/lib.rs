@@ -8,6 +8,7 @@ pub mod build;
 pub mod check;
 pub mod config;
 pub mod diagnostics;
+pub mod incremental;
 pub mod init;
 pub mod load;
 pub mod publish;

@@ -25,9 +25,25 @@ pub fn files(
     let outputs: std::collections::HashSet<&str> =
         assets.iter().map(|a| a.output.as_str()).chain(pages.iter().map(|p| p.output.as_str())).collect();
     let taken = |path: &str| outputs.contains(path);
-    let mut out = Vec::new();
+    let mut out = sitemap_files(config, pages, kb, index_pages, &taken);
+    out.extend(fixed_files(config, &taken));
+    out.extend(feed_files(config, pages, kb, &taken));
+    out.extend(redirect_files(config, pages, kb, &taken));
+    out
+}
 
-    // Sitemap: every HTML page, articles with their last-modified date.
+/// The sitemap: every HTML page, articles with their last-modified date, then the index pages.
+/// `taken(output)`: a page or copied file of the site has that output.
+pub fn sitemap_files(
+    config: &SiteConfig,
+    pages: &[Page],
+    kb: &KbSite,
+    index_pages: &[GeneratedPage],
+    taken: &dyn Fn(&str) -> bool,
+) -> Vec<(String, Vec<u8>)> {
+    if taken("sitemap.xml") {
+        return Vec::new();
+    }
     let mut entries: Vec<(String, Option<String>)> = pages
         .iter()
         .enumerate()
@@ -35,9 +51,12 @@ pub fn files(
         .map(|(i, p)| (config.absolute_url(&p.url), kb.article(i).and_then(|a| a.last_modified).map(|d| d.to_string())))
         .collect();
     entries.extend(index_pages.iter().map(|g| (config.absolute_url(&g.url), None)));
-    if !taken("sitemap.xml") {
-        out.extend(sitemaps(config, &entries));
-    }
+    sitemaps(config, &entries)
+}
+
+/// Files made from the configuration alone: `robots.txt`, `CNAME`, `opensearch.xml`.
+pub fn fixed_files(config: &SiteConfig, taken: &dyn Fn(&str) -> bool) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
     if !taken("robots.txt") {
         out.push((
             "robots.txt".into(),
@@ -49,15 +68,35 @@ pub fn files(
             out.push(("CNAME".into(), format!("{cname}\n").into_bytes()));
         }
     }
-    if kb.article_count() > 0 && !taken("feed.xml") {
-        out.push(("feed.xml".into(), atom_feed(config, pages, kb).into_bytes()));
-    }
     if !taken("opensearch.xml") {
         out.push(("opensearch.xml".into(), opensearch(config).into_bytes()));
     }
-    // Short URLs: /Q151228/ → the article. (Lower case /q151228/ is handled by the 404 page's
-    // script, which sends it here: GitHub Pages paths are case-sensitive, and a second set of
-    // 60,000 files would double the site's file count for a rarely typed form.)
+    out
+}
+
+/// The Atom feed of recently modified articles, when the site has articles.
+pub fn feed_files(
+    config: &SiteConfig,
+    pages: &[Page],
+    kb: &KbSite,
+    taken: &dyn Fn(&str) -> bool,
+) -> Vec<(String, Vec<u8>)> {
+    if kb.article_count() == 0 || taken("feed.xml") {
+        return Vec::new();
+    }
+    vec![("feed.xml".into(), atom_feed(config, pages, kb).into_bytes())]
+}
+
+/// Short URLs: /Q151228/ → the article. (Lower case /q151228/ is handled by the 404 page's
+/// script, which sends it here: GitHub Pages paths are case-sensitive, and a second set of
+/// 60,000 files would double the site's file count for a rarely typed form.)
+pub fn redirect_files(
+    config: &SiteConfig,
+    pages: &[Page],
+    kb: &KbSite,
+    taken: &dyn Fn(&str) -> bool,
+) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
     for (i, page) in pages.iter().enumerate() {
         let Some(article) = kb.article(i) else { continue };
         if kb.by_number.get(&article.number) != Some(&i) || article.id.is_empty() {
@@ -117,13 +156,9 @@ pub fn sitemaps(config: &SiteConfig, entries: &[(String, Option<String>)]) -> Ve
 
 /// An Atom feed of the most recently modified articles.
 fn atom_feed(config: &SiteConfig, pages: &[Page], kb: &KbSite) -> String {
-    let mut recent: Vec<usize> =
+    let recent: Vec<usize> =
         (0..pages.len()).filter(|&i| kb.article(i).is_some_and(|a| a.last_modified.is_some())).collect();
-    recent.sort_by(|&a, &b| {
-        let (x, y) = (kb.article(a).unwrap(), kb.article(b).unwrap());
-        y.last_modified.cmp(&x.last_modified).then(x.number.cmp(&y.number))
-    });
-    recent.truncate(FEED_ENTRIES);
+    let recent = kb.newest(recent, FEED_ENTRIES);
     let updated = recent
         .first()
         .and_then(|&i| kb.article(i)?.last_modified)

@@ -4,6 +4,7 @@
 
 pub mod kb;
 pub mod kb_index;
+pub mod kb_update;
 pub mod mentions;
 pub mod permalink;
 
@@ -56,17 +57,33 @@ pub fn place_pages<T>(
     has_layout: impl Fn(&str) -> bool,
     diags: &Diagnostics,
 ) -> Vec<(Page, T)> {
-    let dirs_with_index: HashSet<&str> = loaded
-        .iter()
-        .map(|(p, _)| p)
-        .filter(|p| {
-            let name = p.file.rel.rsplit('/').next().unwrap_or("");
-            name.starts_with("index.")
-        })
-        .map(|p| p.file.rel.rsplit_once('/').map_or("", |(d, _)| d))
-        .collect();
+    let dirs_with_index: HashSet<String> =
+        loaded.iter().filter_map(|(p, _)| index_dir(&p.file.rel)).map(str::to_string).collect();
+    place_pages_with(config, loaded, |dir| dirs_with_index.contains(dir), has_layout, diags)
+}
+
+/// The folder of an `index.*` page (`docs/index.md` → `docs`), whose `README.md` then is not
+/// the folder's index.
+pub fn index_dir(rel: &str) -> Option<&str> {
+    let (dir, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+    name.starts_with("index.").then_some(dir)
+}
+
+/// The folder of a file (`""` at the top).
+pub fn dir_of(rel: &str) -> &str {
+    rel.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
+/// [`place_pages`] for some of a site's pages: `has_index(dir)` tells whether the site has an
+/// `index.*` page in `dir` (see [`index_dir`]).
+pub fn place_pages_with<T>(
+    config: &SiteConfig,
+    loaded: Vec<(LoadedPage, T)>,
+    has_index: impl Fn(&str) -> bool,
+    has_layout: impl Fn(&str) -> bool,
+    diags: &Diagnostics,
+) -> Vec<(Page, T)> {
     let mut pages = Vec::with_capacity(loaded.len());
-    let dirs_with_index: HashSet<String> = dirs_with_index.into_iter().map(str::to_string).collect();
     for (page, extra) in loaded {
         let front = &page.front;
         let str_of = |k: &str| front.get(k).and_then(Value::as_str);
@@ -84,7 +101,7 @@ pub fn place_pages<T>(
             title: title_raw,
             date,
             categories: &categories,
-            has_index_sibling: dirs_with_index.contains(rel.rsplit_once('/').map_or("", |(d, _)| d)),
+            has_index_sibling: has_index(dir_of(rel)),
         };
         let placement = match permalink::place(rel, &config.permalink, &vars) {
             Ok(p) => p,

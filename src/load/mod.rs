@@ -47,45 +47,22 @@ const ALWAYS_EXCLUDED: &[&str] = &["node_modules", "vendor", "Gemfile", "Gemfile
 /// `include`), `exclude` globs, the output folder, and `templates/` / `static/` when they lie inside
 /// `source`. The result is sorted by path so builds are deterministic.
 pub fn walk(config: &SiteConfig, diags: &Diagnostics) -> Inventory {
+    walk_under(config, &config.source, diags)
+}
+
+/// [`walk`] restricted to `dir`, a folder inside `source` that the walk would enter (serve uses
+/// it for a folder that appeared).
+pub fn walk_under(config: &SiteConfig, dir: &Path, diags: &Diagnostics) -> Inventory {
     let mut inv = Inventory::default();
-    // Folders that may lie inside `source` but are never sources, as the walk will spell them
-    // (canonicalised once here, not per visited folder).
-    let canon_source = normalize(&config.source);
-    let skip_dirs: Vec<PathBuf> = [&config.output, &config.templates_dir, &config.static_dir]
-        .iter()
-        .filter_map(|p| normalize(p).strip_prefix(&canon_source).ok().map(|rel| config.source.join(rel)))
-        .collect();
-    let output_name = config.output.file_name().map(|n| n.to_string_lossy().into_owned());
-    let walker = WalkDir::new(&config.source).follow_links(true).sort_by_file_name().into_iter();
-    let walker = walker.filter_entry(|entry| {
-        if entry.depth() == 0 {
-            return true;
-        }
-        let name = entry.file_name().to_string_lossy();
-        let rel = rel_path(&config.source, entry.path());
-        if config.include.is_match(rel.as_str()) || config.include.is_match(name.as_ref()) {
-            return true;
-        }
-        if name.starts_with('_') || name.starts_with('.') || ALWAYS_EXCLUDED.contains(&name.as_ref()) {
-            return false;
-        }
-        if config.exclude.is_match(rel.as_str()) || config.exclude.is_match(name.as_ref()) {
-            return false;
-        }
-        // Staging folders of an interrupted build (`public.kbsite-new`) are never sources.
-        if let Some(out) = &output_name {
-            if name.starts_with(&format!("{out}.kbsite-")) {
-                return false;
-            }
-        }
-        !(entry.file_type().is_dir() && skip_dirs.iter().any(|d| d == entry.path()))
-    });
+    let filter = SourceFilter::new(config);
+    let walker = WalkDir::new(dir).follow_links(true).sort_by_file_name().into_iter();
+    let walker =
+        walker.filter_entry(|entry| entry.depth() == 0 || filter.admits(entry.path(), entry.file_type().is_dir()));
     for entry in walker {
         match entry {
             Ok(e) if e.file_type().is_file() => {
                 let file = SourceFile { rel: rel_path(&config.source, e.path()), abs: e.path().to_path_buf() };
-                let ext = e.path().extension().and_then(|x| x.to_str()).unwrap_or("");
-                if PAGE_EXTENSIONS.iter().any(|p| p.eq_ignore_ascii_case(ext)) {
+                if is_page_candidate(&file.rel) {
                     inv.page_candidates.push(file);
                 } else {
                     inv.assets.push(file);
@@ -99,6 +76,75 @@ pub fn walk(config: &SiteConfig, diags: &Diagnostics) -> Inventory {
         }
     }
     inv
+}
+
+/// Whether a file is read as a possible page (by its extension) rather than copied.
+pub fn is_page_candidate(rel: &str) -> bool {
+    let ext = Path::new(rel).extension().and_then(|x| x.to_str()).unwrap_or("");
+    PAGE_EXTENSIONS.iter().any(|p| p.eq_ignore_ascii_case(ext))
+}
+
+/// The walk's rule for entries below `source`.
+pub struct SourceFilter<'a> {
+    config: &'a SiteConfig,
+    /// Folders that may lie inside `source` but are never sources, as the walk will spell them
+    /// (canonicalised once here, not per visited folder).
+    skip_dirs: Vec<PathBuf>,
+    output_prefix: Option<String>,
+}
+
+impl<'a> SourceFilter<'a> {
+    pub fn new(config: &'a SiteConfig) -> Self {
+        let canon_source = normalize(&config.source);
+        let skip_dirs = [&config.output, &config.templates_dir, &config.static_dir]
+            .iter()
+            .filter_map(|p| normalize(p).strip_prefix(&canon_source).ok().map(|rel| config.source.join(rel)))
+            .collect();
+        let output_prefix = config.output.file_name().map(|n| format!("{}.kbsite-", n.to_string_lossy()));
+        SourceFilter { config, skip_dirs, output_prefix }
+    }
+
+    /// The file (or folder) at `abs` as [`walk`] would see it: `None` when it lies outside
+    /// `source` or in a folder, or under a name, that the walk skips. Whether it exists is not
+    /// checked.
+    pub fn entry(&self, abs: &Path, is_dir: bool) -> Option<SourceFile> {
+        let source = &self.config.source;
+        let rel = abs.strip_prefix(source).ok()?;
+        let count = rel.components().count();
+        let mut path = source.clone();
+        for (i, c) in rel.components().enumerate() {
+            if !matches!(c, std::path::Component::Normal(_)) {
+                return None;
+            }
+            path.push(c);
+            if !self.admits(&path, is_dir || i + 1 < count) {
+                return None;
+            }
+        }
+        (count > 0).then(|| SourceFile { rel: rel_path(source, abs), abs: abs.to_path_buf() })
+    }
+
+    /// Whether the walk enters (a folder) or lists (a file) `path`, given that it reached its
+    /// parent.
+    fn admits(&self, path: &Path, is_dir: bool) -> bool {
+        let config = self.config;
+        let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+        let rel = rel_path(&config.source, path);
+        if config.include.is_match(rel.as_str()) || config.include.is_match(name.as_ref()) {
+            return true;
+        }
+        if name.starts_with('_') || name.starts_with('.') || ALWAYS_EXCLUDED.contains(&name.as_ref()) {
+            return false;
+        }
+        if config.exclude.is_match(rel.as_str()) || config.exclude.is_match(name.as_ref()) {
+            return false;
+        }
+        // Staging folders of an interrupted build (`public.kbsite-new`) are never sources.
+        if self.output_prefix.as_ref().is_some_and(|prefix| name.starts_with(prefix.as_str())) {
+            return false;
+        }
+        !(is_dir && self.skip_dirs.iter().any(|d| d == path))
+    }
 }
 
 /// Reads every candidate in parallel. Files with front matter become pages; `per_page` sees each
@@ -272,7 +318,8 @@ fn scope_matches(scope: &str, rel: &str) -> bool {
     rel == scope || rel.starts_with(&format!("{scope}/"))
 }
 
-fn rel_path(base: &Path, path: &Path) -> String {
+/// `path` relative to `base`, `/`-separated.
+pub fn rel_path(base: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(base).unwrap_or(path);
     let mut s = String::new();
     for (i, c) in rel.components().enumerate() {

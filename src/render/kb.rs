@@ -1,6 +1,8 @@
 //! KB features at render time: linking `Q123456` mentions, the `page.kb` object of an article,
 //! and the generated index pages (products, keywords, technology, years, home).
 
+use std::borrow::Cow;
+
 use serde_json::{json, Value as Json};
 
 use super::markdown::{escape_into, TextLinker};
@@ -42,8 +44,8 @@ pub struct KbRender<'a> {
     pub config: &'a SiteConfig,
     pub kb: &'a KbSite,
     pub pages: &'a [Page],
-    /// Per page: URL with baseurl.
-    pub urls: Vec<String>,
+    /// Per page: URL with baseurl (borrowed when the caller keeps them, as serve does).
+    pub urls: Cow<'a, [String]>,
 }
 
 fn term_link(config: &SiteConfig, kind: TermKind, name: &str) -> Json {
@@ -54,7 +56,7 @@ fn term_link(config: &SiteConfig, kind: TermKind, name: &str) -> Json {
 impl<'a> KbRender<'a> {
     pub fn new(config: &'a SiteConfig, kb: &'a KbSite, pages: &'a [Page]) -> Self {
         let urls = pages.iter().map(|p| config.relative_url(&p.url)).collect();
-        KbRender { config, kb, pages, urls }
+        KbRender { config, kb, pages, urls: Cow::Owned(urls) }
     }
 
     pub fn linker(&self, this: PageId) -> MentionLinker<'_> {
@@ -243,13 +245,8 @@ impl KbRender<'_> {
 
     /// The `count` most recently modified articles.
     fn recent(&self, count: usize) -> Vec<PageId> {
-        let mut recent: Vec<PageId> = (0..self.pages.len()).filter(|&i| self.kb.article(i).is_some()).collect();
-        recent.sort_by(|&a, &b| {
-            let (x, y) = (self.kb.article(a).unwrap(), self.kb.article(b).unwrap());
-            y.last_modified.cmp(&x.last_modified).then(x.number.cmp(&y.number))
-        });
-        recent.truncate(count);
-        recent
+        let articles: Vec<PageId> = (0..self.pages.len()).filter(|&i| self.kb.article(i).is_some()).collect();
+        self.kb.newest(articles, count)
     }
 
     fn home_json(&self, recent: &[PageId]) -> Json {

@@ -89,6 +89,16 @@ impl<'a> Renderer<'a> {
         Ok(RenderedPage { html, highlighted, layouts })
     }
 
+    /// The templates a generated page's `template` renders through (itself, then its layouts);
+    /// just `template` when its chain is broken (rendering reports that).
+    pub fn template_chain(&self, template: &str) -> Vec<String> {
+        let name = template.rsplit_once('.').map_or(template, |(stem, _)| stem);
+        match self.templates.chain(name) {
+            Ok(chain) => chain.iter().map(|l| l.template.clone()).collect(),
+            Err(_) => vec![template.to_string()],
+        }
+    }
+
     /// Renders a generated page (404, index pages) through the layout chain of `template`
     /// (`kb_term.html` → its front matter `layout: default` → …), with `page` values.
     pub fn render_template(&self, template: &str, page: Json) -> Result<String, String> {

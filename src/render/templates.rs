@@ -2,7 +2,7 @@
 //! `layout`; pages render through the chain, each layer getting `content`, `page`, `site` and
 //! `layout`. Default templates are embedded; a site's `templates/` overrides them file by file.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use serde_yaml::Mapping;
@@ -149,9 +149,62 @@ impl Templates {
         Ok(content)
     }
 
+    /// Every template that uses one of `changed`, directly or through others — by `{% extends %}`,
+    /// `{% include %}` or `{% import %}` — together with `changed` themselves. (Layout parents
+    /// named in front matter are not included: a page's recorded chain already lists them.)
+    pub fn users_of(&self, changed: &BTreeSet<String>) -> BTreeSet<String> {
+        let mut users: HashMap<&str, Vec<&str>> = HashMap::new();
+        for (name, template) in &self.tera.templates {
+            let mut uses = Vec::new();
+            uses.extend(template.parent.as_deref());
+            uses.extend(template.imported_macro_files.iter().map(|(file, _)| file.as_str()));
+            included(&template.ast, &mut uses);
+            for m in template.macros.values() {
+                included(&m.body, &mut uses);
+            }
+            for used in uses {
+                users.entry(used).or_default().push(name);
+            }
+        }
+        let mut out = changed.clone();
+        let mut todo: Vec<String> = changed.iter().cloned().collect();
+        while let Some(name) = todo.pop() {
+            for &user in users.get(name.as_str()).into_iter().flatten() {
+                if out.insert(user.to_string()) {
+                    todo.push(user.to_string());
+                }
+            }
+        }
+        out
+    }
+
     /// Renders a named template (not a layout chain), e.g. `404.html` or an index page.
     pub fn render(&self, template: &str, ctx: &Context) -> Result<String, String> {
         self.tera.render(template, ctx).map_err(|e| format!("in template `{template}`: {}", error_chain(&e)))
+    }
+}
+
+/// The templates named by `{% include %}` anywhere in `nodes`.
+fn included<'a>(nodes: &'a [tera::ast::Node], out: &mut Vec<&'a str>) {
+    use tera::ast::Node;
+    for node in nodes {
+        match node {
+            Node::Include(_, names, _) => out.extend(names.iter().map(String::as_str)),
+            Node::MacroDefinition(_, m, _) => included(&m.body, out),
+            Node::FilterSection(_, f, _) => included(&f.body, out),
+            Node::Block(_, b, _) => included(&b.body, out),
+            Node::Forloop(_, f, _) => {
+                included(&f.body, out);
+                included(f.empty_body.as_deref().unwrap_or_default(), out);
+            }
+            Node::If(i, _) => {
+                for (_, _, body) in &i.conditions {
+                    included(body, out);
+                }
+                included(i.otherwise.as_ref().map_or(&[][..], |(_, body)| body), out);
+            }
+            _ => {}
+        }
     }
 }
 
@@ -283,6 +336,27 @@ mod tests {
         let (t, _) = templates(&[("page.html", "{{ missing.value }}")]);
         let err = t.render_chain(&t.chain("page").unwrap(), &mut ctx(), String::new()).unwrap_err();
         assert!(err.contains("layout `page`") && err.contains("templates/page.html"), "{err}");
+    }
+
+    #[test]
+    fn users_of_follow_extends_include_and_import() {
+        let (t, d) = templates(&[
+            ("base.html", "{% block body %}{% endblock %}"),
+            ("child.html", "{% extends \"base.html\" %}{% block body %}{% if x %}{% include \"part.html\" %}{% endif %}{% endblock %}"),
+            ("part.html", "{% for i in l %}{% else %}{% include \"leaf.html\" %}{% endfor %}"),
+            ("leaf.html", "leaf"),
+            ("macros.html", "{% macro m() %}{% include \"leaf.html\" %}{% endmacro %}"),
+            ("user.html", "{% import \"macros.html\" as k %}{{ k::m() }}"),
+            ("alone.html", "alone"),
+        ]);
+        assert!(!d.has_errors(), "{:?}", d.take_sorted());
+        let set = |names: &[&str]| names.iter().map(|s| s.to_string()).collect::<BTreeSet<String>>();
+        assert_eq!(
+            t.users_of(&set(&["leaf.html"])),
+            set(&["child.html", "leaf.html", "macros.html", "part.html", "user.html"])
+        );
+        assert_eq!(t.users_of(&set(&["base.html"])), set(&["base.html", "child.html"]));
+        assert_eq!(t.users_of(&set(&["alone.html"])), set(&["alone.html"]));
     }
 
     #[test]

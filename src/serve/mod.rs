@@ -11,6 +11,7 @@ pub mod resolve;
 pub mod state;
 pub mod watch;
 
+use std::collections::VecDeque;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, Sender};
@@ -22,7 +23,7 @@ use anyhow::{Context, Result};
 use tokio::sync::watch as tokio_watch;
 
 use crate::config::{Overrides, SiteConfig};
-pub use state::{rebuild, ServeState};
+pub use state::{rebuild, rebuild_with, Rebuild, ServeState};
 pub use watch::{classify, ChangeKind, ChangeSet};
 use watch::{FsWatcher, WatchMsg};
 
@@ -161,6 +162,7 @@ pub fn start(opts: ServeOptions) -> Result<ServeHandle> {
         inject: state::inject_script(),
         quiet: opts.quiet,
         shared: shared.clone(),
+        site: None,
     };
     let _ = rebuild(&mut serve_state, &ChangeSet::everything());
     let url = site_url(addr, &serve_state.config.baseurl);
@@ -224,11 +226,14 @@ fn open_browser(url: &str) {
 
 /// Rebuilds on every batch of relevant changes until told to stop.
 fn rebuild_loop(mut state: ServeState, mut watcher: FsWatcher, rx: Receiver<WatchMsg>) {
-    while let Ok(msg) = rx.recv() {
+    // Messages taken from the channel while the search index was being rebuilt.
+    let mut queued: VecDeque<WatchMsg> = VecDeque::new();
+    loop {
+        let Some(msg) = queued.pop_front().or_else(|| rx.recv().ok()) else { return };
         let mut paths = Vec::new();
         let mut next = Some(msg);
         // Take everything already queued, so one burst of saves is one rebuild.
-        while let Some(msg) = next.take().or_else(|| rx.try_recv().ok()) {
+        while let Some(msg) = next.take().or_else(|| queued.pop_front()).or_else(|| rx.try_recv().ok()) {
             match msg {
                 WatchMsg::Stop => return,
                 WatchMsg::Fs(Ok(events)) => paths.extend(events.into_iter().map(|e| e.path)),
@@ -250,7 +255,22 @@ fn rebuild_loop(mut state: ServeState, mut watcher: FsWatcher, rx: Receiver<Watc
             let more = if more > 0 { format!(" and {more} more") } else { String::new() };
             println!("changed: {}{more}", names.join(", "));
         }
-        let _ = rebuild(&mut state, &changes);
+        // The search index is rebuilt after the reload; a relevant change (or stop) arriving
+        // meanwhile cuts it short, and the next rebuild does it again.
+        let config = state.config.clone();
+        let mut urgent = false;
+        let mut interrupted = || {
+            while let Ok(msg) = rx.try_recv() {
+                urgent |= match &msg {
+                    WatchMsg::Stop => true,
+                    WatchMsg::Fs(Ok(events)) => !classify(events.iter().map(|e| &e.path), &config).is_empty(),
+                    WatchMsg::Fs(Err(_)) => false,
+                };
+                queued.push_back(msg);
+            }
+            urgent
+        };
+        let _ = rebuild_with(&mut state, &changes, &mut interrupted);
         for problem in watcher.sync(&watch::watch_plan(&state.config)) {
             eprintln!("warning: {problem}");
         }

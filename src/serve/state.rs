@@ -3,14 +3,15 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{broadcast, watch};
 
 use super::watch::ChangeSet;
-use crate::build::{build, BuildOptions, BuildReport};
+use crate::build::{build_keeping, BuildOptions};
 use crate::config::{Overrides, SiteConfig};
-use crate::diagnostics::BuildFailed;
+use crate::diagnostics::{BuildFailed, Diagnostic};
+use crate::incremental::{Changed, LiveSite};
 
 /// The live-reload script, injected before `</body>` of every page built by `serve`.
 pub const LIVE_RELOAD_JS: &str = include_str!("livereload.js");
@@ -92,48 +93,172 @@ pub struct ServeState {
     /// No messages on success (errors are always printed).
     pub quiet: bool,
     pub shared: Arc<Shared>,
+    /// The last successful build, kept to rebuild incrementally; `None` until a full build
+    /// succeeds (and after `site.toml` changes).
+    pub site: Option<LiveSite>,
+}
+
+impl ServeState {
+    /// A state for the site at `root`, not built yet, with its own [`Shared`] (for embedders
+    /// and tests that drive [`rebuild`] themselves).
+    pub fn new(root: &Path, overrides: Overrides, quiet: bool) -> anyhow::Result<ServeState> {
+        let root = std::fs::canonicalize(root)?;
+        let config = SiteConfig::load(&root, &overrides)?;
+        let (_stop, stopped) = watch::channel(false);
+        let view = SiteView { output: config.output.clone(), baseurl: config.baseurl.clone() };
+        Ok(ServeState {
+            root,
+            overrides,
+            config,
+            inject: inject_script(),
+            quiet,
+            shared: Arc::new(Shared::new(view, stopped)),
+            site: None,
+        })
+    }
+}
+
+/// What one [`rebuild`] did.
+#[derive(Debug, Default)]
+pub struct Rebuild {
+    /// A full build: the first one, after `site.toml` changed, or while no build has succeeded.
+    pub full: bool,
+    pub pages: usize,
+    pub files: usize,
+    /// Outputs an incremental rebuild wrote (rendered or copied) and deleted; empty for a full
+    /// build, which writes everything.
+    pub written: Vec<String>,
+    pub deleted: Vec<String>,
+    pub warnings: Vec<Diagnostic>,
+    /// Time per stage of an incremental rebuild (`read`, `place`, `update`, `plan`, `render`,
+    /// `write`), or of the full build.
+    pub stages: Vec<(&'static str, Duration)>,
+    /// From the start of the rebuild to the `reload` event.
+    pub reload_after: Duration,
+    /// How long rebuilding the search index after the reload took, when it was rebuilt.
+    pub search: Option<Duration>,
 }
 
 /// Rebuilds the site after `changes`, then tells open pages: `reload` on success, `error` with
 /// the text on failure (the previous output stays in place and keeps being served).
 ///
-/// This is the single place serve mode builds; today it runs the full [`build`], a `site.toml`
-/// change reloads the configuration first.
-pub fn rebuild(state: &mut ServeState, changes: &ChangeSet) -> Result<BuildReport, String> {
+/// This is the single place serve mode builds. The first build, and any after `site.toml`
+/// changed or while no build has succeeded yet, is a full [`build`]; later ones are incremental
+/// ([`LiveSite::update`]): only outputs whose inputs changed are rewritten, and the search index
+/// is rebuilt after the reload event.
+pub fn rebuild(state: &mut ServeState, changes: &ChangeSet) -> Result<Rebuild, String> {
+    rebuild_with(state, changes, &mut || false)
+}
+
+/// [`rebuild`]; the search index rebuild that follows an incremental one stops early (and
+/// stays pending) when `interrupted` says more changes are waiting.
+pub fn rebuild_with(
+    state: &mut ServeState,
+    changes: &ChangeSet,
+    interrupted: &mut dyn FnMut() -> bool,
+) -> Result<Rebuild, String> {
     let started = Instant::now();
     if changes.config {
         match SiteConfig::load(&state.root, &state.overrides) {
-            Ok(config) => state.config = config,
+            Ok(config) => {
+                state.config = config;
+                state.site = None;
+            }
             Err(e) => return Err(fail(state, format!("error: {e:#}"))),
         }
     }
-    let opts = BuildOptions { quiet: true, inject: Some(state.inject.clone()) };
-    match build(&state.config, &opts) {
-        Ok(report) => {
-            let shared = &state.shared;
-            *shared.site.write().unwrap_or_else(|e| e.into_inner()) =
-                SiteView { output: state.config.output.clone(), baseurl: state.config.baseurl.clone() };
-            shared.set_status(|s| {
-                s.generation += 1;
-                s.error = None;
-            });
-            let _ = shared.events.send(LiveEvent::Reload);
-            if !state.quiet {
-                for w in &report.warnings {
-                    eprintln!("{}", relative_diagnostic(&w.to_string(), &state.root));
-                }
-                println!(
-                    "{} {} pages and {} files in {} ms",
-                    if changes.full { "built" } else { "rebuilt" },
-                    report.pages,
-                    report.assets,
-                    started.elapsed().as_millis()
-                );
+    // An output folder removed behind our back needs everything written again.
+    let output_there = state.config.output.is_dir();
+    let mut outcome = match state.site.as_mut() {
+        Some(site) if !changes.full && output_there => {
+            let changed = Changed {
+                content: changes.content.iter().cloned().collect(),
+                templates: changes.templates.iter().cloned().collect(),
+                statics: changes.statics.iter().cloned().collect(),
+            };
+            match site.update(&state.config, &changed) {
+                Ok(r) => Rebuild {
+                    full: false,
+                    pages: r.pages,
+                    files: r.assets,
+                    written: r.written,
+                    deleted: r.deleted,
+                    warnings: r.warnings,
+                    stages: r.stages,
+                    ..Rebuild::default()
+                },
+                Err(e) => return Err(fail(state, describe_error(&e, &state.root))),
             }
-            Ok(report)
         }
-        Err(e) => Err(fail(state, describe_error(&e, &state.root))),
+        _ => {
+            // Drop the kept site first: a full build must not hold two copies in memory.
+            state.site = None;
+            let opts = BuildOptions { quiet: true, inject: Some(state.inject.clone()) };
+            match build_keeping(&state.config, &opts) {
+                Ok((report, prepared)) => {
+                    let outcome = Rebuild {
+                        full: true,
+                        pages: report.pages,
+                        files: report.assets,
+                        warnings: report.warnings.clone(),
+                        stages: report.stages.clone(),
+                        ..Rebuild::default()
+                    };
+                    state.site = Some(LiveSite::from_build(&state.config, prepared, &report, opts));
+                    outcome
+                }
+                Err(e) => return Err(fail(state, describe_error(&e, &state.root))),
+            }
+        }
+    };
+    let shared = &state.shared;
+    *shared.site.write().unwrap_or_else(|e| e.into_inner()) =
+        SiteView { output: state.config.output.clone(), baseurl: state.config.baseurl.clone() };
+    shared.set_status(|s| {
+        s.generation += 1;
+        s.error = None;
+    });
+    let _ = shared.events.send(LiveEvent::Reload);
+    outcome.reload_after = started.elapsed();
+    if !state.quiet {
+        for w in &outcome.warnings {
+            eprintln!("{}", relative_diagnostic(&w.to_string(), &state.root));
+        }
+        match outcome.full {
+            true => println!(
+                "built {} pages and {} files in {} ms",
+                outcome.pages,
+                outcome.files,
+                outcome.reload_after.as_millis()
+            ),
+            false => println!(
+                "rebuilt {} and deleted {} of {} pages and {} files in {} ms",
+                count(outcome.written.len(), "output"),
+                outcome.deleted.len(),
+                outcome.pages,
+                outcome.files,
+                outcome.reload_after.as_millis()
+            ),
+        }
     }
+    if let Some(site) = state.site.as_mut().filter(|s| s.search_stale()) {
+        let search_started = Instant::now();
+        match site.rebuild_search(&state.config, interrupted) {
+            Ok(Some(_)) => {
+                outcome.search = Some(search_started.elapsed());
+                if !state.quiet {
+                    println!("search index rebuilt in {} ms", search_started.elapsed().as_millis());
+                }
+            }
+            Ok(None) => {}
+            Err(e) => eprintln!("warning: the search index was not rebuilt: {e:#}"),
+        }
+    }
+    Ok(outcome)
+}
+
+fn count(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
 
 fn fail(state: &ServeState, text: String) -> String {

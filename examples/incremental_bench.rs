@@ -7,8 +7,8 @@
 //! ```
 //!
 //! Measures: the full build (the first rebuild); then, `--rounds` times each, on different
-//! articles: editing one article's text, changing one article's product, editing
-//! `templates/page.html`. For each: the time from the start of the rebuild to the `reload`
+//! articles: editing one article's text, changing one article's product, adding an article
+//! and deleting it again, editing `templates/page.html`. For each: the time from the start of the rebuild to the `reload`
 //! event, and (after it) the search index rebuild. With `--serve` it also starts a real server
 //! and times saving a file to the `reload` event arriving over `/__kbsite/events` (watcher and
 //! 100 ms debounce included). Every edit is undone at the end (and the site rebuilt), so the
@@ -57,6 +57,8 @@ fn main() {
     let mut text = Vec::new();
     let mut product = Vec::new();
     let mut template = Vec::new();
+    let mut added = Vec::new();
+    let mut deleted = Vec::new();
     for k in 0..rounds {
         let (rel, old_product) = &articles[(k + 1) * step];
         let path = source.join(rel);
@@ -66,6 +68,20 @@ fn main() {
         let new_product = products.iter().find(|p| *p != old_product).unwrap().clone();
         edit(&path, &|t| t.replacen(&format!("Product(s): {old_product}"), &format!("Product(s): {new_product}"), 1));
         product.push(timed(&mut state, &path));
+
+        // A new article (a copy of this one under a new number), then its deletion.
+        let number = 990_000 + k;
+        let id = format!("Q{number}");
+        let new_path = source.join(format!("kb/990/{id}/README.md"));
+        let copy = std::fs::read_to_string(&path).unwrap();
+        let old_id = rel.rsplit('/').nth(1).unwrap();
+        std::fs::create_dir_all(new_path.parent().unwrap()).unwrap();
+        std::fs::write(&new_path, copy.replace(old_id, &id).replace(&format!("/kb/{}/", &old_id[1..4]), "/kb/990/"))
+            .unwrap();
+        added.push(timed(&mut state, &new_path));
+        std::fs::remove_dir_all(new_path.parent().unwrap()).unwrap();
+        deleted.push(timed(&mut state, new_path.parent().unwrap()));
+        let _ = std::fs::remove_dir(source.join("kb/990"));
 
         if !templates {
             continue;
@@ -78,6 +94,8 @@ fn main() {
     println!();
     report("edit one article's text", &text);
     report("change one article's product", &product);
+    report("add one article", &added);
+    report("delete one article", &deleted);
     println!("(reload = start of the rebuild to the reload event; search = the search index rebuilt after it)");
     if templates {
         report("edit templates/page.html", &template);
@@ -173,13 +191,7 @@ fn ms(d: Duration) -> f64 {
 type Editor<'a> = dyn FnMut(&Path, &dyn Fn(&str) -> String) + 'a;
 
 /// A real server: save an article, wait for `event: reload` on the event stream.
-fn serve_roundtrips(
-    root: &Path,
-    source: &Path,
-    articles: &[(String, String)],
-    rounds: usize,
-    edit: &mut Editor<'_>,
-) {
+fn serve_roundtrips(root: &Path, source: &Path, articles: &[(String, String)], rounds: usize, edit: &mut Editor<'_>) {
     let opts = kbsite::serve::ServeOptions { root: root.to_path_buf(), port: 0, quiet: true, ..Default::default() };
     let started = Instant::now();
     let server = kbsite::serve::start(opts).expect("server starts");

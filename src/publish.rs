@@ -4,6 +4,8 @@
 
 use std::fmt::Write as _;
 
+use rayon::prelude::*;
+
 use crate::analyze::kb_index::KbSite;
 use crate::analyze::{Asset, Page};
 use crate::config::SiteConfig;
@@ -39,13 +41,13 @@ pub fn sitemap_files(
     pages: &[Page],
     kb: &KbSite,
     index_pages: &[GeneratedPage],
-    taken: &dyn Fn(&str) -> bool,
+    taken: &(dyn Fn(&str) -> bool + Sync),
 ) -> Vec<(String, Vec<u8>)> {
     if taken("sitemap.xml") {
         return Vec::new();
     }
     let mut entries: Vec<(String, Option<String>)> = pages
-        .iter()
+        .par_iter()
         .enumerate()
         .filter(|(_, p)| p.output.ends_with(".html") && p.output != "404.html")
         .map(|(i, p)| (config.absolute_url(&p.url), kb.article(i).and_then(|a| a.last_modified).map(|d| d.to_string())))
@@ -55,7 +57,7 @@ pub fn sitemap_files(
 }
 
 /// Files made from the configuration alone: `robots.txt`, `CNAME`, `opensearch.xml`.
-pub fn fixed_files(config: &SiteConfig, taken: &dyn Fn(&str) -> bool) -> Vec<(String, Vec<u8>)> {
+pub fn fixed_files(config: &SiteConfig, taken: &(dyn Fn(&str) -> bool + Sync)) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     if !taken("robots.txt") {
         out.push((
@@ -79,7 +81,7 @@ pub fn feed_files(
     config: &SiteConfig,
     pages: &[Page],
     kb: &KbSite,
-    taken: &dyn Fn(&str) -> bool,
+    taken: &(dyn Fn(&str) -> bool + Sync),
 ) -> Vec<(String, Vec<u8>)> {
     if kb.article_count() == 0 || taken("feed.xml") {
         return Vec::new();
@@ -94,21 +96,24 @@ pub fn redirect_files(
     config: &SiteConfig,
     pages: &[Page],
     kb: &KbSite,
-    taken: &dyn Fn(&str) -> bool,
+    taken: &(dyn Fn(&str) -> bool + Sync),
 ) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    for (i, page) in pages.iter().enumerate() {
-        let Some(article) = kb.article(i) else { continue };
-        if kb.by_number.get(&article.number) != Some(&i) || article.id.is_empty() {
-            continue;
-        }
-        let short = format!("{}/index.html", article.id);
-        if format!("/{}/", article.id) == page.url || taken(&short) {
-            continue;
-        }
-        out.push((short, redirect_page(config, &page.url).into_bytes()));
-    }
-    out
+    pages
+        .par_iter()
+        .enumerate()
+        .filter_map(|(i, page)| {
+            let article = kb.article(i)?;
+            if kb.by_number.get(&article.number) != Some(&i) || article.id.is_empty() {
+                return None;
+            }
+            let short = format!("{}/index.html", article.id);
+            let own = page.url.strip_prefix('/').and_then(|u| u.strip_suffix('/')) == Some(article.id.as_str());
+            if own || taken(&short) {
+                return None;
+            }
+            Some((short, redirect_page(config, &page.url).into_bytes()))
+        })
+        .collect()
 }
 
 /// A static redirect that works without a server: canonical link, meta refresh, and a link.

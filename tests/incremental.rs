@@ -471,3 +471,27 @@ fn a_page_at_the_root_replaces_the_generated_home_page_and_back() {
     site.ok(&["content/index.html"]);
     site.assert_same_as_clean_build();
 }
+
+#[test]
+fn renaming_a_folder_moves_its_articles() {
+    let mut site = Site::new();
+    let a = site.articles[11].clone();
+    let from = a.trim_end_matches("/README.md").to_string();
+    let to = format!("{from}-moved");
+    std::fs::rename(site.root.join(&from), site.root.join(&to)).unwrap();
+    // The watcher reports both folders (and maybe the files); the folders are enough.
+    let r = site.ok(&[&from, &to]);
+    assert!(
+        r.written.iter().any(|o| o.contains("-moved")) || r.written.contains(&site.output_of(&a)),
+        "{:?}",
+        r.written
+    );
+    site.assert_same_as_clean_build();
+
+    // A file renamed within the site: a page at a new path (its permalink keeps its URL).
+    let b = site.articles[13].clone();
+    let renamed = b.replace("README.md", "article.md");
+    std::fs::rename(site.root.join(&b), site.root.join(&renamed)).unwrap();
+    site.ok(&[&b, &renamed]);
+    site.assert_same_as_clean_build();
+}

@@ -76,18 +76,26 @@ impl Remap {
             }
             return old;
         }
+        // One pass in new order: kept rows arrive in order, fresh ones fill the gaps.
         let kept = self.kept();
-        let mut slots: Vec<Option<T>> = (0..self.new_len).map(|_| None).collect();
+        let mut out = Vec::with_capacity(self.new_len);
+        let mut changed = self.changed.iter().peekable();
         for (i, row) in old.into_iter().enumerate() {
-            match kept[i] {
-                Some(n) => slots[n] = Some(row),
-                None => dropped(i, row),
+            let Some(n) = kept[i] else {
+                dropped(i, row);
+                continue;
+            };
+            while changed.next_if(|&&c| c < n).is_some() {
+                out.push(fresh.next().expect("a row for every changed page"));
             }
+            debug_assert_eq!(out.len(), n);
+            out.push(row);
         }
-        for &c in &self.changed {
-            slots[c] = fresh.next();
+        for _ in changed {
+            out.push(fresh.next().expect("a row for every changed page"));
         }
-        slots.into_iter().map(|s| s.expect("every new page is kept or changed")).collect()
+        assert_eq!(out.len(), self.new_len, "every new page is kept or changed");
+        out
     }
 }
 

@@ -159,7 +159,8 @@ pub fn decode_entities(s: &str) -> String {
 /// Two outputs on one URL is an error naming both sources; so is a page whose output file
 /// collides with a copied asset or a generated page (`generated`: output and what makes it).
 pub fn check_unique_outputs(pages: &[Page], assets: &[Asset], generated: &[(&str, &str)], diags: &Diagnostics) {
-    let mut seen: HashMap<&str, Option<&SourceFile>> = HashMap::with_capacity(pages.len() + assets.len());
+    let mut seen: HashMap<&str, Option<&SourceFile>> =
+        HashMap::with_capacity(pages.len() + assets.len() + generated.len());
     let outputs = pages
         .iter()
         .map(|p| (p.output.as_str(), Some(&p.loaded.file)))

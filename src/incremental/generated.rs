@@ -76,8 +76,13 @@ impl GeneratedFiles {
         if what.theme {
             set(&mut self.theme, theme::generated_files(config, pages, assets));
         }
-        if what.sitemap {
-            set(&mut self.sitemap, publish::sitemap_files(config, pages, kb, index_pages, &taken));
+        // The two big groups are made side by side.
+        let (sitemap, redirects) = rayon::join(
+            || what.sitemap.then(|| publish::sitemap_files(config, pages, kb, index_pages, &taken)),
+            || what.redirects.then(|| publish::redirect_files(config, pages, kb, &taken)),
+        );
+        if let Some(files) = sitemap {
+            set(&mut self.sitemap, files);
         }
         if what.fixed {
             set(&mut self.fixed, publish::fixed_files(config, &taken));
@@ -85,8 +90,8 @@ impl GeneratedFiles {
         if what.feed {
             set(&mut self.feed, publish::feed_files(config, pages, kb, &taken));
         }
-        if what.redirects {
-            set(&mut self.redirects, publish::redirect_files(config, pages, kb, &taken));
+        if let Some(files) = redirects {
+            set(&mut self.redirects, files);
         }
         dropped
     }

@@ -316,6 +316,7 @@ impl LiveSite {
             analyze::check_unique_outputs(pages, assets, &names, &diags);
             written.unique = diags.has_errors() == before;
         }
+        laps.lap("check");
         if diags.has_errors() {
             written.generated_synced &= !refresh.any();
             return Err(failed(&diags));

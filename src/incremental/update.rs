@@ -341,7 +341,7 @@ impl LiveSite {
         let not_found_wanted = !taken("404.html");
         laps.lap("plan");
 
-        // Render into the staging folder.
+        // Render, into temporary files beside their targets.
         let overlay = Overlay::create(&config.output)?;
         let mut renderer = Renderer::new(config, &prepared.templates);
         renderer.inject = opts.inject.clone();
@@ -367,7 +367,9 @@ impl LiveSite {
             }
         }
         if not_found_wanted && !written.not_found {
-            build::write_not_found(config, &renderer, &overlay, &diags)?;
+            if let Err(e) = build::write_not_found(config, &renderer, &overlay, &diags) {
+                diags.error(&config.output, None, format!("{e:#}"));
+            }
         }
         let mut highlighted = written.highlighted.clone();
         for w in &rendered {
@@ -380,7 +382,11 @@ impl LiveSite {
         highlighted.retain(|rel| find(pages, rel).is_some());
         let highlight_wanted = !highlighted.is_empty();
         if highlight_wanted && !written.highlight {
-            crate::write::Sink::write(&overlay, theme::HIGHLIGHT_CSS, highlight::stylesheet().as_bytes())?;
+            if let Err(e) =
+                crate::write::Sink::write(&overlay, theme::HIGHLIGHT_CSS, highlight::stylesheet().as_bytes())
+            {
+                diags.error(&config.output, None, format!("{e:#}"));
+            }
         }
         if diags.has_errors() {
             overlay.discard();
@@ -415,7 +421,7 @@ impl LiveSite {
             candidates.into_iter().filter(|o| !claimed(o)).map(str::to_string).collect()
         };
 
-        // 3. Swap the changed files in.
+        // 3. Rename the changed files into place; delete what is gone.
         let staged = overlay.staged();
         io_pool.install(|| overlay.commit(&deletes))?;
         for &id in &dirty_pages {
@@ -424,10 +430,8 @@ impl LiveSite {
         for &i in &dirty_index {
             written.index.insert(index_pages[i].output.clone(), index_fp[i]);
         }
-        if written.index.len() != index_pages.len() {
-            let now: HashSet<&str> = index_pages.iter().map(|g| g.output.as_str()).collect();
-            written.index.retain(|o, _| now.contains(o.as_str()));
-        }
+        let now: HashSet<&str> = index_pages.iter().map(|g| g.output.as_str()).collect();
+        written.index.retain(|o, _| now.contains(o.as_str()));
         for name in std::mem::take(&mut written.generated_dropped) {
             written.generated.remove(&name);
         }

@@ -103,6 +103,12 @@ impl Site {
         self.write(rel, &new);
     }
 
+    /// Rewrites a file's text, changed or not (a save without changes is a change too).
+    fn rewrite(&self, rel: &str, edit: impl FnOnce(String) -> String) {
+        let text = self.read(rel);
+        self.write(rel, &edit(text));
+    }
+
     /// The output file of an article (`content/kb/219/Q219332/README.md` → `kb/219/Q219332/index.html`).
     fn output_of(&self, article: &str) -> String {
         let dir = article.trim_start_matches("content/").trim_end_matches("README.md");
@@ -494,4 +500,66 @@ fn renaming_a_folder_moves_its_articles() {
     std::fs::rename(site.root.join(&b), site.root.join(&renamed)).unwrap();
     site.ok(&[&b, &renamed]);
     site.assert_same_as_clean_build();
+}
+
+/// Random edits, several per rebuild, compared with a clean build after each rebuild.
+#[test]
+fn random_edit_sequences_match_clean_builds() {
+    let mut site = Site::new();
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    let products = ["Microsoft Exchange", "Microsoft Windows NT", "Random Product", "Fixture Server"];
+    let keywords = ["kbbug kbfix", "kbrandom", "kbusage exc55", "kbtest"];
+    let dates = ["01-JAN-1998", "15-JUN-2001", "31-DEC-2004", "10-NOV-2000"];
+    let mut added = 0;
+    for round in 0..25 {
+        let mut paths: Vec<String> = Vec::new();
+        for _ in 0..1 + next(3) {
+            let live: Vec<String> = site.articles.iter().filter(|a| site.root.join(a).exists()).cloned().collect();
+            let a = live[next(live.len())].clone();
+            match next(7) {
+                0 => site.rewrite(&a, |t| set_header(&t, "Product(s):", products[next(products.len())])),
+                1 => site.rewrite(&a, |t| set_header(&t, "Keyword(s):", keywords[next(keywords.len())])),
+                2 => site.rewrite(&a, |t| set_header(&t, "Last Modified:", dates[next(dates.len())])),
+                3 => {
+                    let b = site.id_of(&live[next(live.len())]);
+                    site.rewrite(&a, |t| add_text(&t, &format!("Round {round}: see {b}.")));
+                }
+                4 => site.rewrite(&a, |t| t.replacen("title: \"", &format!("title: \"R{round} "), 1)),
+                5 => {
+                    std::fs::remove_file(site.root.join(&a)).unwrap();
+                }
+                _ => {
+                    added += 1;
+                    let id = format!("Q{}", 998_000 + added);
+                    let rel = format!("content/kb/998/{id}/README.md");
+                    let text = site.read(&a).replace(&site.id_of(&a), &id);
+                    let text = text
+                        .lines()
+                        .map(|l| {
+                            if l.starts_with("permalink:") {
+                                format!("permalink: /kb/998/{id}/")
+                            } else {
+                                l.to_string()
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n");
+                    site.write(&rel, &text);
+                    site.articles.push(rel.clone());
+                    paths.push(rel);
+                    continue;
+                }
+            }
+            paths.push(a);
+        }
+        let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
+        site.ok(&refs);
+        site.assert_same_as_clean_build();
+    }
 }

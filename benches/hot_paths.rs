@@ -1,7 +1,7 @@
 //! Function-level benchmarks of the build's hot paths, on real KB articles.
 //!
 //! ```text
-//! cargo bench --bench hot_paths                 # everything (~1 minute on 2 cores)
+//! cargo bench --bench hot_paths                 # everything (~15-25 s on 2 cores)
 //! cargo bench --bench hot_paths -- markdown     # one group (divan filter)
 //! ```
 //!

@@ -6,6 +6,11 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
+
+/// mimalloc: rendering 60,000 pages on two threads is allocation-heavy (Tera contexts, JSON
+/// values, HTML strings); it cut allocator time and peak memory against glibc malloc.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use kbsite::build::{build, BuildOptions};
 use kbsite::config::{Overrides, SiteConfig};
 use kbsite::serve::ServeOptions;

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+use rayon::prelude::*;
 
 /// Where rendered output goes: a staging folder on disk, or `kbsite check`'s in-memory record.
 pub trait Sink: Sync {
@@ -55,7 +56,9 @@ impl Stage {
         Ok(Stage { output: output.to_path_buf(), dir })
     }
 
-    /// Creates every folder the given output files need, once each, parents first.
+    /// Creates every folder the given output files need, once each, parents first. Folders of
+    /// one depth are created in parallel (a 60,000-article site has over 100,000 of them, and
+    /// `mkdir` is mostly kernel CPU time).
     pub fn create_dirs<'a>(&self, files: impl Iterator<Item = &'a str>) -> Result<()> {
         let mut dirs = BTreeSet::new();
         for f in files {
@@ -67,14 +70,23 @@ impl Stage {
                 path = parent;
             }
         }
-        // BTreeSet order puts a parent before its children.
+        let mut by_depth: Vec<Vec<&str>> = Vec::new();
         for d in dirs {
-            let p = self.dir.join(d);
-            match std::fs::create_dir(&p) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && p.is_dir() => {}
-                Err(e) => return Err(e).with_context(|| format!("failed to create `{}`", p.display())),
+            let depth = d.matches('/').count();
+            if by_depth.len() <= depth {
+                by_depth.resize_with(depth + 1, Vec::new);
             }
+            by_depth[depth].push(d);
+        }
+        for level in by_depth {
+            level.par_iter().try_for_each(|d| {
+                let p = self.dir.join(d);
+                match std::fs::create_dir(&p) {
+                    Ok(()) => Ok(()),
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && p.is_dir() => Ok(()),
+                    Err(e) => Err(e).with_context(|| format!("failed to create `{}`", p.display())),
+                }
+            })?;
         }
         Ok(())
     }

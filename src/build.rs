@@ -28,6 +28,9 @@ pub struct BuildOptions {
     pub quiet: bool,
     /// Injected before `</body>` of every page (the serve command's live-reload script).
     pub inject: Option<String>,
+    /// Keep an [`OutputRecord`] per output (what it depends on) in the report. The preview
+    /// server needs them; a one-off build does not, and they cost memory at archive scale.
+    pub record_outputs: bool,
 }
 
 /// What one output file depends on, so a later rebuild can redo only what changed.
@@ -64,6 +67,8 @@ pub struct BuildReport {
     pub files_written: u64,
     pub bytes_written: u64,
     pub stages: Vec<(&'static str, Duration)>,
+    /// Resident and peak memory (KiB) after each stage.
+    pub stage_memory: Vec<(u64, u64)>,
     pub warnings: Vec<Diagnostic>,
     pub outputs: Vec<OutputRecord>,
     /// Mentions of articles not in the site: (source file, article number).
@@ -83,6 +88,8 @@ impl BuildReport {
 pub struct Laps {
     last: Instant,
     pub stages: Vec<(&'static str, Duration)>,
+    /// Resident and peak memory (KiB) at the end of each stage.
+    pub rss: Vec<(u64, u64)>,
 }
 
 impl Default for Laps {
@@ -93,13 +100,28 @@ impl Default for Laps {
 
 impl Laps {
     pub fn new() -> Self {
-        Laps { last: Instant::now(), stages: Vec::new() }
+        Laps { last: Instant::now(), stages: Vec::new(), rss: Vec::new() }
     }
     pub fn lap(&mut self, name: &'static str) {
         let now = Instant::now();
         self.stages.push((name, now - self.last));
+        self.rss.push(resident_kib());
         self.last = now;
     }
+}
+
+/// Resident and peak resident memory of this process in KiB (Linux; zeros elsewhere).
+pub fn resident_kib() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
 }
 
 /// What loading keeps of each page besides its front matter.
@@ -130,6 +152,8 @@ pub struct Prepared {
     pub assets: Vec<Asset>,
     /// Files made from data alone (theme assets, `.nojekyll`, sitemap, feed, redirects, …).
     pub generated: Vec<(String, Vec<u8>)>,
+    /// Short-URL redirect pages: (output file, target URL).
+    pub redirects: Vec<(String, String)>,
     pub index_pages: Vec<GeneratedPage>,
 }
 
@@ -164,11 +188,13 @@ pub fn prepare(config: &SiteConfig, diags: &Diagnostics, laps: &mut Laps) -> Res
     let mut assets: Vec<Asset> = asset_files.into_iter().map(|f| Asset { output: f.rel.clone(), file: f }).collect();
     assets.extend(theme::static_assets(config, diags));
     let mut generated = theme::generated_files(config, &pages, &assets);
-    generated.extend(publish::files(config, &pages, &kb_site, &index_pages, &assets));
+    let (publish_files, redirects) = publish::files(config, &pages, &kb_site, &index_pages, &assets);
+    generated.extend(publish_files);
     let generated_names: Vec<(&str, &str)> = index_pages
         .iter()
         .map(|g| (g.output.as_str(), "a generated index page"))
         .chain(generated.iter().map(|(o, _)| (o.as_str(), "a generated file")))
+        .chain(redirects.iter().map(|(o, _)| (o.as_str(), "a short-URL redirect")))
         .collect();
     analyze::check_unique_outputs(&pages, &assets, &generated_names, diags);
     for page in &pages {
@@ -180,7 +206,7 @@ pub fn prepare(config: &SiteConfig, diags: &Diagnostics, laps: &mut Laps) -> Res
     }
     drop(kb_render);
     laps.lap("analyze");
-    Ok(Prepared { pages, kb: kb_site, templates, assets, generated, index_pages })
+    Ok(Prepared { pages, kb: kb_site, templates, assets, generated, redirects, index_pages })
 }
 
 /// Builds the site into `config.output`.
@@ -231,6 +257,7 @@ pub fn build(config: &SiteConfig, opts: &BuildOptions) -> Result<BuildReport> {
         files_written: files,
         bytes_written: bytes,
         stages: laps.stages,
+        stage_memory: laps.rss,
         warnings: diags.take_sorted(),
         outputs: records,
         unresolved_mentions: unresolved,
@@ -294,6 +321,7 @@ pub fn render_all(
         pages: &prepared.pages,
         assets: &prepared.assets,
         generated: &prepared.generated,
+        redirects: &prepared.redirects,
         index_pages: &prepared.index_pages,
         kb: &kb_render,
     };
@@ -305,6 +333,7 @@ struct SiteParts<'a> {
     pages: &'a [Page],
     assets: &'a [Asset],
     generated: &'a [(String, Vec<u8>)],
+    redirects: &'a [(String, String)],
     index_pages: &'a [GeneratedPage],
     kb: &'a KbRender<'a>,
 }
@@ -317,18 +346,20 @@ fn render_and_write(
     diags: &Diagnostics,
     opts: &BuildOptions,
 ) -> Result<(Vec<OutputRecord>, u64, u64)> {
-    let SiteParts { pages, assets, generated, index_pages, kb } = *site;
+    let SiteParts { pages, assets, generated, redirects, index_pages, kb } = *site;
     let all_outputs = pages
         .iter()
         .map(|p| p.output.as_str())
         .chain(assets.iter().map(|a| a.output.as_str()))
         .chain(generated.iter().map(|(o, _)| o.as_str()))
+        .chain(redirects.iter().map(|(o, _)| o.as_str()))
         .chain(index_pages.iter().map(|g| g.output.as_str()))
         .chain([theme::HIGHLIGHT_CSS, "search/search.js"]);
     let mut all_outputs = all_outputs;
     stage.create_dirs(&mut all_outputs)?;
 
     let bytes = AtomicU64::new(0);
+    let files = AtomicU64::new(0);
     let highlighted = AtomicBool::new(false);
     let progress = Progress::new((pages.len() + index_pages.len()) as u64, opts.quiet);
     let mut records: Vec<OutputRecord> = pages
@@ -348,6 +379,10 @@ fn render_and_write(
             }
             stage.write(&page.output, rendered.html.as_bytes()).map_err(|e| fail(format!("{e:#}"))).ok()?;
             bytes.fetch_add(rendered.html.len() as u64, Ordering::Relaxed);
+            files.fetch_add(1, Ordering::Relaxed);
+            if !opts.record_outputs {
+                return None;
+            }
             // An article also shows who cites it and its neighbours.
             let mut lists: Vec<String> = kb.kb.cited_by[id].iter().map(|&p| pages[p].rel().to_string()).collect();
             let (prev, next) = kb.kb.neighbours[id];
@@ -374,6 +409,10 @@ fn render_and_write(
                 .map_err(|e| diags.error(&config.output, None, format!("{e:#}")))
                 .ok()?;
             bytes.fetch_add(html.len() as u64, Ordering::Relaxed);
+            files.fetch_add(1, Ordering::Relaxed);
+            if !opts.record_outputs {
+                return None;
+            }
             Some(OutputRecord {
                 output: g.output.clone(),
                 source: None,
@@ -390,7 +429,8 @@ fn render_and_write(
         .filter_map(|asset| match stage.copy(&asset.file.abs, &asset.output) {
             Ok(n) => {
                 bytes.fetch_add(n, Ordering::Relaxed);
-                Some(OutputRecord::file(&asset.output, Some(&asset.file.rel)))
+                files.fetch_add(1, Ordering::Relaxed);
+                opts.record_outputs.then(|| OutputRecord::file(&asset.output, Some(&asset.file.rel)))
             }
             Err(e) => {
                 diags.error(&asset.file.abs, None, format!("{e:#}"));
@@ -400,17 +440,30 @@ fn render_and_write(
         .collect();
     records.extend(asset_records);
 
-    for (output, content) in generated {
-        stage.write(output, content)?;
-        bytes.fetch_add(content.len() as u64, Ordering::Relaxed);
-        records.push(OutputRecord::file(output, None));
-    }
+    let generated_records: Vec<OutputRecord> = generated
+        .par_iter()
+        .map(|(output, content)| (output, std::borrow::Cow::Borrowed(content.as_slice())))
+        .chain(redirects.par_iter().map(|(output, target)| {
+            (output, std::borrow::Cow::Owned(publish::redirect_page(config, target).into_bytes()))
+        }))
+        .map(|(output, content)| {
+            stage.write(output, &content)?;
+            bytes.fetch_add(content.len() as u64, Ordering::Relaxed);
+            files.fetch_add(1, Ordering::Relaxed);
+            Ok(opts.record_outputs.then(|| OutputRecord::file(output, None)))
+        })
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .flatten()
+        .collect();
+    records.extend(generated_records);
     let not_found_taken = pages.iter().any(|p| p.output == "404.html") || assets.iter().any(|a| a.output == "404.html");
     if !not_found_taken {
         match renderer.render_template("404.html", serde_json::json!({"title": "Page not found", "url": "/404.html"})) {
             Ok(html) => {
                 stage.write("404.html", html.as_bytes())?;
                 bytes.fetch_add(html.len() as u64, Ordering::Relaxed);
+                files.fetch_add(1, Ordering::Relaxed);
                 let mut rec = OutputRecord::file("404.html", None);
                 rec.templates = vec!["404.html".into()];
                 records.push(rec);
@@ -422,11 +475,14 @@ fn render_and_write(
         let css = highlight::stylesheet();
         stage.write(theme::HIGHLIGHT_CSS, css.as_bytes())?;
         bytes.fetch_add(css.len() as u64, Ordering::Relaxed);
+        files.fetch_add(1, Ordering::Relaxed);
         records.push(OutputRecord::file(theme::HIGHLIGHT_CSS, None));
     }
+    if !opts.record_outputs {
+        records.clear();
+    }
     records.sort_by(|a, b| a.output.cmp(&b.output));
-    let files = records.len() as u64;
-    Ok((records, files, bytes.into_inner()))
+    Ok((records, files.into_inner(), bytes.into_inner()))
 }
 
 fn failure(diags: &Diagnostics) -> BuildFailed {

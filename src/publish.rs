@@ -14,14 +14,15 @@ use crate::render::markdown::escape;
 pub const SITEMAP_LIMIT: usize = 50_000;
 const FEED_ENTRIES: usize = 50;
 
-/// Every publishing file that the site does not provide itself.
+/// Every publishing file that the site does not provide itself, and the short-URL redirects as
+/// (output file, target URL): their HTML is made when written, not held in memory.
 pub fn files(
     config: &SiteConfig,
     pages: &[Page],
     kb: &KbSite,
     index_pages: &[GeneratedPage],
     assets: &[Asset],
-) -> Vec<(String, Vec<u8>)> {
+) -> (Vec<(String, Vec<u8>)>, Vec<(String, String)>) {
     let outputs: std::collections::HashSet<&str> =
         assets.iter().map(|a| a.output.as_str()).chain(pages.iter().map(|p| p.output.as_str())).collect();
     let taken = |path: &str| outputs.contains(path);
@@ -55,6 +56,7 @@ pub fn files(
     if !taken("opensearch.xml") {
         out.push(("opensearch.xml".into(), opensearch(config).into_bytes()));
     }
+    let mut redirects = Vec::new();
     // Short URLs: /Q151228/ → the article. (Lower case /q151228/ is handled by the 404 page's
     // script, which sends it here: GitHub Pages paths are case-sensitive, and a second set of
     // 60,000 files would double the site's file count for a rarely typed form.)
@@ -67,9 +69,9 @@ pub fn files(
         if format!("/{}/", article.id) == page.url || taken(&short) {
             continue;
         }
-        out.push((short, redirect_page(config, &page.url).into_bytes()));
+        redirects.push((short, page.url.clone()));
     }
-    out
+    (out, redirects)
 }
 
 /// A static redirect that works without a server: canonical link, meta refresh, and a link.

@@ -8,7 +8,9 @@ use common::{build_site, fixture, read, write};
 #[test]
 fn basic_site_builds_with_jekyll_urls_layouts_and_baseurl() {
     let (_tmp, root) = fixture("basic");
-    let report = build_site(&root).unwrap();
+    let config = kbsite::config::SiteConfig::load(&root, &Default::default()).unwrap();
+    let opts = kbsite::build::BuildOptions { quiet: true, record_outputs: true, ..Default::default() };
+    let report = kbsite::build::build(&config, &opts).unwrap();
     let out = root.join("public");
 
     let article = read(&out, "kb/001/Q1001/index.html");

@@ -107,7 +107,7 @@ pub fn rebuild(state: &mut ServeState, changes: &ChangeSet) -> Result<BuildRepor
             Err(e) => return Err(fail(state, format!("error: {e:#}"))),
         }
     }
-    let opts = BuildOptions { quiet: true, inject: Some(state.inject.clone()) };
+    let opts = BuildOptions { quiet: true, inject: Some(state.inject.clone()), record_outputs: true };
     match build(&state.config, &opts) {
         Ok(report) => {
             let shared = &state.shared;

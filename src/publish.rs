@@ -10,6 +10,11 @@ use crate::config::SiteConfig;
 use crate::render::kb::GeneratedPage;
 use crate::render::markdown::escape;
 
+/// A file made from data: (output file, bytes).
+pub type GeneratedFile = (String, Vec<u8>);
+/// A short-URL redirect page: (output file, target URL).
+pub type Redirect = (String, String);
+
 /// The sitemaps.org limit of URLs per sitemap file.
 pub const SITEMAP_LIMIT: usize = 50_000;
 const FEED_ENTRIES: usize = 50;
@@ -22,7 +27,7 @@ pub fn files(
     kb: &KbSite,
     index_pages: &[GeneratedPage],
     assets: &[Asset],
-) -> (Vec<(String, Vec<u8>)>, Vec<(String, String)>) {
+) -> (Vec<GeneratedFile>, Vec<Redirect>) {
     let outputs: std::collections::HashSet<&str> =
         assets.iter().map(|a| a.output.as_str()).chain(pages.iter().map(|p| p.output.as_str())).collect();
     let taken = |path: &str| outputs.contains(path);

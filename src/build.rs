@@ -221,8 +221,15 @@ pub fn build(config: &SiteConfig, opts: &BuildOptions) -> Result<BuildReport> {
     let stage = Stage::create(&config.output)?;
     let result = render_all(config, &prepared, &stage, &diags, opts);
     laps.lap("render+write");
-    let search = match result.is_ok() && !diags.has_errors() {
-        true => build_search_index(config, &prepared, &stage),
+    // Clear out what a reused staging folder holds from older builds before the search stage,
+    // freeing the record of written files at the build's peak of memory.
+    let ok = result.is_ok() && !diags.has_errors();
+    if ok && config.search.enabled {
+        stage.own_tree("search");
+    }
+    let cleaned = if ok { stage.remove_stale() } else { Ok(()) };
+    let search = match ok {
+        true => cleaned.and_then(|()| build_search_index(config, &prepared, &stage)),
         false => Ok(None),
     };
     laps.lap("search");
@@ -303,6 +310,7 @@ pub(crate) fn build_search_index(
         (doc, terms)
     });
     let stats = builder.write(&dir.join("search")).context("failed to write the search index")?;
+    sink.own_tree("search");
     Ok(Some(stats))
 }
 

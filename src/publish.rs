@@ -65,7 +65,7 @@ pub fn files(
     // Short URLs: /Q151228/ → the article. (Lower case /q151228/ is handled by the 404 page's
     // script, which sends it here: GitHub Pages paths are case-sensitive, and a second set of
     // 60,000 files would double the site's file count for a rarely typed form.)
-    for (i, page) in pages.iter().enumerate() {
+    for (i, page) in pages.iter().enumerate().filter(|_| config.kb.short_urls) {
         let Some(article) = kb.article(i) else { continue };
         if kb.by_number.get(&article.number) != Some(&i) || article.id.is_empty() {
             continue;

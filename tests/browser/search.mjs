@@ -265,6 +265,14 @@ async function run(base, context) {
     return describe(s);
   });
 
+  await check(`header search box with "${ARTICLE}" opens the article`, async () => {
+    await page.goto(`${base}/`);
+    const box = page.locator('form.site-search input[name=q]');
+    await box.fill(ARTICLE);
+    await box.press('Enter');
+    return expectArticle(page, `after the header search for ${ARTICLE}`);
+  });
+
   await check('no JavaScript errors or failed requests', async () => {
     if (problems.length) throw new Error(problems.join('; '));
     return '';

@@ -28,6 +28,9 @@ pub struct BuildOptions {
     pub quiet: bool,
     /// Injected before `</body>` of every page (the serve command's live-reload script).
     pub inject: Option<String>,
+    /// Keep an [`OutputRecord`] per output (what it depends on) in the report. The preview
+    /// server needs them; a one-off build does not, and they cost memory at archive scale.
+    pub record_outputs: bool,
 }
 
 /// What one output file depends on, so a later rebuild can redo only what changed.
@@ -64,6 +67,8 @@ pub struct BuildReport {
     pub files_written: u64,
     pub bytes_written: u64,
     pub stages: Vec<(&'static str, Duration)>,
+    /// Resident and peak memory (KiB) after each stage.
+    pub stage_memory: Vec<(u64, u64)>,
     pub warnings: Vec<Diagnostic>,
     pub outputs: Vec<OutputRecord>,
     /// Mentions of articles not in the site: (source file, article number).
@@ -83,6 +88,8 @@ impl BuildReport {
 pub struct Laps {
     last: Instant,
     pub stages: Vec<(&'static str, Duration)>,
+    /// Resident and peak memory (KiB) at the end of each stage.
+    pub rss: Vec<(u64, u64)>,
 }
 
 impl Default for Laps {
@@ -93,13 +100,28 @@ impl Default for Laps {
 
 impl Laps {
     pub fn new() -> Self {
-        Laps { last: Instant::now(), stages: Vec::new() }
+        Laps { last: Instant::now(), stages: Vec::new(), rss: Vec::new() }
     }
     pub fn lap(&mut self, name: &'static str) {
         let now = Instant::now();
         self.stages.push((name, now - self.last));
+        self.rss.push(resident_kib());
         self.last = now;
     }
+}
+
+/// Resident and peak resident memory of this process in KiB (Linux; zeros elsewhere).
+pub fn resident_kib() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
 }
 
 /// What loading keeps of each page besides its front matter.
@@ -130,6 +152,8 @@ pub struct Prepared {
     pub assets: Vec<Asset>,
     /// Files made from data alone (theme assets, `.nojekyll`, sitemap, feed, redirects, …).
     pub generated: Vec<(String, Vec<u8>)>,
+    /// Short-URL redirect pages: (output file, target URL).
+    pub redirects: Vec<(String, String)>,
     pub index_pages: Vec<GeneratedPage>,
 }
 
@@ -164,11 +188,13 @@ pub fn prepare(config: &SiteConfig, diags: &Diagnostics, laps: &mut Laps) -> Res
     let mut assets: Vec<Asset> = asset_files.into_iter().map(|f| Asset { output: f.rel.clone(), file: f }).collect();
     assets.extend(theme::static_assets(config, diags));
     let mut generated = theme::generated_files(config, &pages, &assets);
-    generated.extend(publish::files(config, &pages, &kb_site, &index_pages, &assets));
+    let (publish_files, redirects) = publish::files(config, &pages, &kb_site, &index_pages, &assets);
+    generated.extend(publish_files);
     let generated_names: Vec<(&str, &str)> = index_pages
         .iter()
         .map(|g| (g.output.as_str(), "a generated index page"))
         .chain(generated.iter().map(|(o, _)| (o.as_str(), "a generated file")))
+        .chain(redirects.iter().map(|(o, _)| (o.as_str(), "a short-URL redirect")))
         .collect();
     analyze::check_unique_outputs(&pages, &assets, &generated_names, diags);
     for page in &pages {
@@ -180,7 +206,7 @@ pub fn prepare(config: &SiteConfig, diags: &Diagnostics, laps: &mut Laps) -> Res
     }
     drop(kb_render);
     laps.lap("analyze");
-    Ok(Prepared { pages, kb: kb_site, templates, assets, generated, index_pages })
+    Ok(Prepared { pages, kb: kb_site, templates, assets, generated, redirects, index_pages })
 }
 
 /// Builds the site into `config.output`.
@@ -200,8 +226,15 @@ pub fn build_keeping(config: &SiteConfig, opts: &BuildOptions) -> Result<(BuildR
     let stage = Stage::create(&config.output)?;
     let result = render_all(config, &prepared, &stage, &diags, opts);
     laps.lap("render+write");
-    let search = match result.is_ok() && !diags.has_errors() {
-        true => build_search_index(config, &prepared, &stage),
+    // Clear out what a reused staging folder holds from older builds before the search stage,
+    // freeing the record of written files at the build's peak of memory.
+    let ok = result.is_ok() && !diags.has_errors();
+    if ok && config.search.enabled {
+        stage.own_tree("search");
+    }
+    let cleaned = if ok { stage.remove_stale() } else { Ok(()) };
+    let search = match ok {
+        true => cleaned.and_then(|()| build_search_index(config, &prepared, &stage)),
         false => Ok(None),
     };
     laps.lap("search");
@@ -236,6 +269,7 @@ pub fn build_keeping(config: &SiteConfig, opts: &BuildOptions) -> Result<(BuildR
         files_written: files,
         bytes_written: bytes,
         stages: laps.stages,
+        stage_memory: laps.rss,
         warnings: diags.take_sorted(),
         outputs: records,
         unresolved_mentions: unresolved,
@@ -262,6 +296,7 @@ pub(crate) fn build_search_index(
     let mut builder = search::SearchIndexBuilder::new();
     builder.add_parallel(&docs, 512, |&i| search_doc(config, prepared, i));
     let stats = builder.write(&dir.join("search")).context("failed to write the search index")?;
+    sink.own_tree("search");
     Ok(Some(stats))
 }
 
@@ -308,6 +343,7 @@ pub fn render_all(
         pages: &prepared.pages,
         assets: &prepared.assets,
         generated: &prepared.generated,
+        redirects: &prepared.redirects,
         index_pages: &prepared.index_pages,
         kb: &kb_render,
     };
@@ -319,6 +355,7 @@ struct SiteParts<'a> {
     pages: &'a [Page],
     assets: &'a [Asset],
     generated: &'a [(String, Vec<u8>)],
+    redirects: &'a [(String, String)],
     index_pages: &'a [GeneratedPage],
     kb: &'a KbRender<'a>,
 }
@@ -331,32 +368,36 @@ fn render_and_write(
     diags: &Diagnostics,
     opts: &BuildOptions,
 ) -> Result<(Vec<OutputRecord>, u64, u64)> {
-    let SiteParts { pages, assets, generated, index_pages, kb } = *site;
+    let SiteParts { pages, assets, generated, redirects, index_pages, kb } = *site;
     let all_outputs = pages
         .iter()
         .map(|p| p.output.as_str())
         .chain(assets.iter().map(|a| a.output.as_str()))
         .chain(generated.iter().map(|(o, _)| o.as_str()))
+        .chain(redirects.iter().map(|(o, _)| o.as_str()))
         .chain(index_pages.iter().map(|g| g.output.as_str()))
         .chain([theme::HIGHLIGHT_CSS, "search/search.js"]);
     let mut all_outputs = all_outputs;
     stage.create_dirs(&mut all_outputs)?;
 
     let bytes = AtomicU64::new(0);
+    let files = AtomicU64::new(0);
     let progress = Progress::new((pages.len() + index_pages.len()) as u64, opts.quiet);
     let written: Vec<WrittenPage> = (0..pages.len())
         .into_par_iter()
         .filter_map(|id| {
             progress.tick();
-            write_page(config, kb, renderer, id, stage, diags)
+            write_page(config, kb, renderer, id, stage, diags, opts.record_outputs)
         })
         .collect();
     // Pages that used syntax highlighting: what the highlight stylesheet depends on.
+    let any_highlighted = written.iter().any(|w| w.highlighted);
     let highlighted: Vec<String> =
-        written.iter().filter(|w| w.highlighted).filter_map(|w| w.record.source.clone()).collect();
+        written.iter().filter(|w| w.highlighted && w.record.is_some()).map(|w| pages[w.id].rel().to_string()).collect();
+    files.fetch_add(written.len() as u64, Ordering::Relaxed);
     let mut records: Vec<OutputRecord> = written
         .into_iter()
-        .map(|w| {
+        .filter_map(|w| {
             bytes.fetch_add(w.bytes, Ordering::Relaxed);
             w.record
         })
@@ -366,9 +407,10 @@ fn render_and_write(
         .par_iter()
         .filter_map(|g| {
             progress.tick();
-            let (record, n) = write_index_page(config, kb, renderer, g, stage, diags)?;
+            let (record, n) = write_index_page(config, kb, renderer, g, stage, diags, opts.record_outputs)?;
             bytes.fetch_add(n, Ordering::Relaxed);
-            Some(record)
+            files.fetch_add(1, Ordering::Relaxed);
+            record
         })
         .collect();
     records.extend(index_records);
@@ -379,7 +421,8 @@ fn render_and_write(
         .filter_map(|asset| match stage.copy(&asset.file.abs, &asset.output) {
             Ok(n) => {
                 bytes.fetch_add(n, Ordering::Relaxed);
-                Some(OutputRecord::file(&asset.output, Some(&asset.file.rel)))
+                files.fetch_add(1, Ordering::Relaxed);
+                opts.record_outputs.then(|| OutputRecord::file(&asset.output, Some(&asset.file.rel)))
             }
             Err(e) => {
                 diags.error(&asset.file.abs, None, format!("{e:#}"));
@@ -389,34 +432,52 @@ fn render_and_write(
         .collect();
     records.extend(asset_records);
 
-    for (output, content) in generated {
-        stage.write(output, content)?;
-        bytes.fetch_add(content.len() as u64, Ordering::Relaxed);
-        records.push(OutputRecord::file(output, None));
-    }
+    let generated_records: Vec<OutputRecord> = generated
+        .par_iter()
+        .map(|(output, content)| (output, std::borrow::Cow::Borrowed(content.as_slice())))
+        .chain(redirects.par_iter().map(|(output, target)| {
+            (output, std::borrow::Cow::Owned(publish::redirect_page(config, target).into_bytes()))
+        }))
+        .map(|(output, content)| {
+            stage.write(output, &content)?;
+            bytes.fetch_add(content.len() as u64, Ordering::Relaxed);
+            files.fetch_add(1, Ordering::Relaxed);
+            Ok(opts.record_outputs.then(|| OutputRecord::file(output, None)))
+        })
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .flatten()
+        .collect();
+    records.extend(generated_records);
     let not_found_taken = pages.iter().any(|p| p.output == "404.html") || assets.iter().any(|a| a.output == "404.html");
     if !not_found_taken {
         if let Some((record, n)) = write_not_found(config, renderer, stage, diags)? {
             bytes.fetch_add(n, Ordering::Relaxed);
+            files.fetch_add(1, Ordering::Relaxed);
             records.push(record);
         }
     }
-    if !highlighted.is_empty() {
+    if any_highlighted {
         let css = highlight::stylesheet();
         stage.write(theme::HIGHLIGHT_CSS, css.as_bytes())?;
         bytes.fetch_add(css.len() as u64, Ordering::Relaxed);
+        files.fetch_add(1, Ordering::Relaxed);
         let mut record = OutputRecord::file(theme::HIGHLIGHT_CSS, None);
         record.lists = highlighted;
         records.push(record);
     }
+    if !opts.record_outputs {
+        records.clear();
+    }
     records.sort_by(|a, b| a.output.cmp(&b.output));
-    let files = records.len() as u64;
-    Ok((records, files, bytes.into_inner()))
+    Ok((records, files.into_inner(), bytes.into_inner()))
 }
 
 /// One page rendered and written.
 pub struct WrittenPage {
-    pub record: OutputRecord,
+    pub id: PageId,
+    /// What it depends on, when asked for.
+    pub record: Option<OutputRecord>,
     pub bytes: u64,
     /// It used syntax highlighting (the site then needs the highlight stylesheet).
     pub highlighted: bool,
@@ -430,6 +491,7 @@ pub fn write_page(
     id: PageId,
     sink: &dyn Sink,
     diags: &Diagnostics,
+    record: bool,
 ) -> Option<WrittenPage> {
     let pages = kb.pages;
     let page = &pages[id];
@@ -441,20 +503,23 @@ pub fn write_page(
     let structured = extra.is_some() && config.kb.render == "structured";
     let rendered = renderer.render_page(page, &body, linker, extra, structured).map_err(fail).ok()?;
     sink.write(&page.output, rendered.html.as_bytes()).map_err(|e| fail(format!("{e:#}"))).ok()?;
-    // An article also shows who cites it and its neighbours.
-    let mut lists: Vec<String> = kb.kb.cited_by[id].iter().map(|&p| pages[p].rel().to_string()).collect();
-    let (prev, next) = kb.kb.neighbours[id];
-    lists.extend(prev.into_iter().chain(next).map(|p| pages[p].rel().to_string()));
-    let record = OutputRecord {
-        output: page.output.clone(),
-        source: Some(page.rel().to_string()),
-        templates: rendered.layouts,
-        lists,
-    };
-    Some(WrittenPage { record, bytes: rendered.html.len() as u64, highlighted: rendered.highlighted })
+    let record = record.then(|| {
+        // An article also shows who cites it and its neighbours.
+        let mut lists: Vec<String> = kb.kb.cited_by[id].iter().map(|&p| pages[p].rel().to_string()).collect();
+        let (prev, next) = kb.kb.neighbours[id];
+        lists.extend(prev.into_iter().chain(next).map(|p| pages[p].rel().to_string()));
+        OutputRecord {
+            output: page.output.clone(),
+            source: Some(page.rel().to_string()),
+            templates: rendered.layouts,
+            lists,
+        }
+    });
+    Some(WrittenPage { id, record, bytes: rendered.html.len() as u64, highlighted: rendered.highlighted })
 }
 
-/// Renders a generated index page and writes it to `sink`; returns its record and size.
+/// Renders a generated index page and writes it to `sink`; returns its size and, when asked
+/// for, its record.
 pub fn write_index_page(
     config: &SiteConfig,
     kb: &KbRender<'_>,
@@ -462,18 +527,19 @@ pub fn write_index_page(
     g: &GeneratedPage,
     sink: &dyn Sink,
     diags: &Diagnostics,
-) -> Option<(OutputRecord, u64)> {
+    record: bool,
+) -> Option<(Option<OutputRecord>, u64)> {
     let html = renderer
         .render_template(g.template, kb.page_json(g))
         .map_err(|msg| diags.error(&config.templates_dir.join(g.template), None, msg))
         .ok()?;
     sink.write(&g.output, html.as_bytes()).map_err(|e| diags.error(&config.output, None, format!("{e:#}"))).ok()?;
-    let record = OutputRecord {
+    let record = record.then(|| OutputRecord {
         output: g.output.clone(),
         source: None,
         templates: renderer.template_chain(g.template),
         lists: g.lists.iter().map(|&p| kb.pages[p].rel().to_string()).collect(),
-    };
+    });
     Some((record, html.len() as u64))
 }
 

@@ -48,11 +48,13 @@ pub struct KbConfig {
     pub page_size: usize,
     /// Turn `Q123456` mentions into links.
     pub cross_links: bool,
+    /// Write `/Q123456/` redirect pages (one folder and file per article).
+    pub short_urls: bool,
 }
 
 impl Default for KbConfig {
     fn default() -> Self {
-        KbConfig { render: "structured".into(), page_size: 100, cross_links: true }
+        KbConfig { render: "structured".into(), page_size: 100, cross_links: true, short_urls: true }
     }
 }
 

@@ -6,6 +6,11 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
+
+/// mimalloc: rendering 60,000 pages on two threads is allocation-heavy (Tera contexts, JSON
+/// values, HTML strings); it cut allocator time and peak memory against glibc malloc.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use kbsite::build::{build, BuildOptions};
 use kbsite::config::{Overrides, SiteConfig};
 use kbsite::serve::ServeOptions;
@@ -109,8 +114,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
             if profile {
-                for (stage, d) in &report.stages {
-                    eprintln!("  {stage:<14} {:>8.3} s", d.as_secs_f64());
+                eprintln!("  {:<14} {:>9} {:>12} {:>12}", "stage", "time", "resident", "peak");
+                for ((stage, d), (rss, peak)) in report.stages.iter().zip(&report.stage_memory) {
+                    eprintln!("  {stage:<14} {:>7.3} s {:>9} MiB {:>8} MiB", d.as_secs_f64(), rss / 1024, peak / 1024);
                 }
             }
             if !quiet && !report.unresolved_mentions.is_empty() {
@@ -125,11 +131,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             if !quiet {
                 println!(
-                    "built {} pages ({} articles, {} index pages) and {} files in {:.2} s → {}",
+                    "built {} pages ({} articles, {} index pages): {} files, {:.1} MB in {:.2} s → {}",
                     report.pages,
                     report.articles,
                     report.index_pages,
-                    report.assets,
+                    report.files_written,
+                    report.bytes_written as f64 / 1e6,
                     started.elapsed().as_secs_f64(),
                     report.output_dir.display()
                 );

@@ -12,26 +12,31 @@ use crate::config::SiteConfig;
 use crate::render::kb::GeneratedPage;
 use crate::render::markdown::escape;
 
+/// A file made from data: (output file, bytes).
+pub type GeneratedFile = (String, Vec<u8>);
+/// A short-URL redirect page: (output file, target URL).
+pub type Redirect = (String, String);
+
 /// The sitemaps.org limit of URLs per sitemap file.
 pub const SITEMAP_LIMIT: usize = 50_000;
 const FEED_ENTRIES: usize = 50;
 
-/// Every publishing file that the site does not provide itself.
+/// Every publishing file that the site does not provide itself, and the short-URL redirects as
+/// (output file, target URL): their HTML is made when written, not held in memory.
 pub fn files(
     config: &SiteConfig,
     pages: &[Page],
     kb: &KbSite,
     index_pages: &[GeneratedPage],
     assets: &[Asset],
-) -> Vec<(String, Vec<u8>)> {
+) -> (Vec<GeneratedFile>, Vec<Redirect>) {
     let outputs: std::collections::HashSet<&str> =
         assets.iter().map(|a| a.output.as_str()).chain(pages.iter().map(|p| p.output.as_str())).collect();
     let taken = |path: &str| outputs.contains(path);
     let mut out = sitemap_files(config, pages, kb, index_pages, &taken);
     out.extend(fixed_files(config, &taken));
     out.extend(feed_files(config, pages, kb, &taken));
-    out.extend(redirect_files(config, pages, kb, &taken));
-    out
+    (out, redirect_targets(config, pages, kb, &taken))
 }
 
 /// The sitemap: every HTML page, articles with their last-modified date, then the index pages.
@@ -42,7 +47,7 @@ pub fn sitemap_files(
     kb: &KbSite,
     index_pages: &[GeneratedPage],
     taken: &(dyn Fn(&str) -> bool + Sync),
-) -> Vec<(String, Vec<u8>)> {
+) -> Vec<GeneratedFile> {
     if taken("sitemap.xml") {
         return Vec::new();
     }
@@ -57,7 +62,7 @@ pub fn sitemap_files(
 }
 
 /// Files made from the configuration alone: `robots.txt`, `CNAME`, `opensearch.xml`.
-pub fn fixed_files(config: &SiteConfig, taken: &(dyn Fn(&str) -> bool + Sync)) -> Vec<(String, Vec<u8>)> {
+pub fn fixed_files(config: &SiteConfig, taken: &(dyn Fn(&str) -> bool + Sync)) -> Vec<GeneratedFile> {
     let mut out = Vec::new();
     if !taken("robots.txt") {
         out.push((
@@ -82,22 +87,26 @@ pub fn feed_files(
     pages: &[Page],
     kb: &KbSite,
     taken: &(dyn Fn(&str) -> bool + Sync),
-) -> Vec<(String, Vec<u8>)> {
+) -> Vec<GeneratedFile> {
     if kb.article_count() == 0 || taken("feed.xml") {
         return Vec::new();
     }
     vec![("feed.xml".into(), atom_feed(config, pages, kb).into_bytes())]
 }
 
-/// Short URLs: /Q151228/ → the article. (Lower case /q151228/ is handled by the 404 page's
-/// script, which sends it here: GitHub Pages paths are case-sensitive, and a second set of
-/// 60,000 files would double the site's file count for a rarely typed form.)
-pub fn redirect_files(
+/// Short URLs: /Q151228/ → the article, as (output file, target URL), when `[kb] short_urls` is on.
+/// (Lower case /q151228/ is handled by the 404 page's script, which sends it here: GitHub Pages
+/// paths are case-sensitive, and a second set of 60,000 files would double the site's file
+/// count for a rarely typed form.)
+pub fn redirect_targets(
     config: &SiteConfig,
     pages: &[Page],
     kb: &KbSite,
     taken: &(dyn Fn(&str) -> bool + Sync),
-) -> Vec<(String, Vec<u8>)> {
+) -> Vec<Redirect> {
+    if !config.kb.short_urls {
+        return Vec::new();
+    }
     pages
         .par_iter()
         .enumerate()
@@ -111,8 +120,21 @@ pub fn redirect_files(
             if own || taken(&short) {
                 return None;
             }
-            Some((short, redirect_page(config, &page.url).into_bytes()))
+            Some((short, page.url.clone()))
         })
+        .collect()
+}
+
+/// The short-URL redirect pages with their HTML (the preview server keeps them to compare).
+pub fn redirect_files(
+    config: &SiteConfig,
+    pages: &[Page],
+    kb: &KbSite,
+    taken: &(dyn Fn(&str) -> bool + Sync),
+) -> Vec<GeneratedFile> {
+    redirect_targets(config, pages, kb, taken)
+        .into_par_iter()
+        .map(|(short, target)| (short, redirect_page(config, &target).into_bytes()))
         .collect()
 }
 
@@ -130,7 +152,7 @@ pub fn redirect_page(config: &SiteConfig, target: &str) -> String {
 }
 
 /// `sitemap.xml`, or past [`SITEMAP_LIMIT`] URLs a sitemap index plus `sitemap-N.xml` shards.
-pub fn sitemaps(config: &SiteConfig, entries: &[(String, Option<String>)]) -> Vec<(String, Vec<u8>)> {
+pub fn sitemaps(config: &SiteConfig, entries: &[(String, Option<String>)]) -> Vec<GeneratedFile> {
     let urlset = |chunk: &[(String, Option<String>)]| {
         let mut xml = String::with_capacity(chunk.len() * 90 + 128);
         xml.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");

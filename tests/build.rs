@@ -8,7 +8,9 @@ use common::{build_site, fixture, read, write};
 #[test]
 fn basic_site_builds_with_jekyll_urls_layouts_and_baseurl() {
     let (_tmp, root) = fixture("basic");
-    let report = build_site(&root).unwrap();
+    let config = kbsite::config::SiteConfig::load(&root, &Default::default()).unwrap();
+    let opts = kbsite::build::BuildOptions { quiet: true, record_outputs: true, ..Default::default() };
+    let report = kbsite::build::build(&config, &opts).unwrap();
     let out = root.join("public");
 
     let article = read(&out, "kb/001/Q1001/index.html");
@@ -84,7 +86,6 @@ fn failing_build(edit: impl FnOnce(&std::path::Path)) -> String {
         before,
         "a failed build must leave the previous site intact"
     );
-    assert!(!root.join("public.kbsite-new").exists(), "no staging folder left behind");
     err
 }
 
@@ -158,4 +159,42 @@ fn jekyll_repo_builds_in_place_with_source_dot() {
     // A rebuild must not read its own output as a source.
     build_site(root).unwrap();
     assert!(!out.join("_site").exists());
+}
+
+/// Every file under `dir`, relative path → bytes.
+fn tree(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| (e.path().strip_prefix(dir).unwrap().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
+        .collect()
+}
+
+#[test]
+fn rebuilds_reuse_the_previous_folder_and_equal_a_clean_build() {
+    let (_tmp, root) = fixture("basic");
+    build_site(&root).unwrap();
+    build_site(&root).unwrap(); // now <output>.kbsite-old exists and will be reused
+                                // A failed build writes part of a site into the staging folder …
+    write(&root, "content/extra.md", "---\ntitle: Extra\n---\nextra page\n");
+    let wide = read(&root, "templates/wide.html");
+    write(&root, "templates/wide.html", "{{ page.nosuch.field }}");
+    assert!(build_site(&root).is_err());
+    // … the next good build reuses that folder and must carry nothing over.
+    std::fs::remove_file(root.join("content/extra.md")).unwrap();
+    std::fs::remove_file(root.join("static/img/logo.png")).unwrap();
+    write(&root, "templates/wide.html", &wide);
+    build_site(&root).unwrap();
+    let clean = root.join("clean");
+    let config = kbsite::config::SiteConfig::load(
+        &root,
+        &kbsite::config::Overrides { output: Some(clean.clone()), ..Default::default() },
+    )
+    .unwrap();
+    kbsite::build::build(&config, &Default::default()).unwrap();
+    let (rebuilt, fresh) = (tree(&root.join("public")), tree(&clean));
+    assert_eq!(rebuilt.keys().collect::<Vec<_>>(), fresh.keys().collect::<Vec<_>>());
+    assert!(rebuilt == fresh, "same bytes in every file");
+    assert!(!root.join("public/extra").exists() && !root.join("public/img/logo.png").exists());
 }

@@ -125,7 +125,7 @@ impl Site {
         let clean = tempfile::tempdir().unwrap();
         let overrides = Overrides { output: Some(clean.path().join("out")), ..Default::default() };
         let config = SiteConfig::load(&self.root, &overrides).unwrap();
-        build(&config, &BuildOptions { quiet: true, inject: Some(inject_script()) }).unwrap();
+        build(&config, &BuildOptions { quiet: true, inject: Some(inject_script()), record_outputs: true }).unwrap();
         let (ours, theirs) = (tree(&self.out()), tree(&clean.path().join("out")));
         let missing: Vec<&String> = theirs.keys().filter(|k| !ours.contains_key(*k)).take(10).collect();
         let extra: Vec<&String> = ours.keys().filter(|k| !theirs.contains_key(*k)).take(10).collect();
@@ -562,4 +562,30 @@ fn random_edit_sequences_match_clean_builds() {
         site.ok(&refs);
         site.assert_same_as_clean_build();
     }
+}
+
+#[test]
+fn a_config_change_after_incremental_rounds_rebuilds_everything_in_the_reused_folder() {
+    let mut site = Site::new();
+    let (a, b) = (site.articles[1].clone(), site.articles[2].clone());
+    site.edit(&a, |t| add_text(&t, "An incremental edit."));
+    site.ok(&[&a]);
+    std::fs::remove_file(site.root.join(&b)).unwrap();
+    site.ok(&[&b]);
+    let short = format!("{}/index.html", site.id_of(&a));
+    assert!(site.out().join(&short).exists(), "short URLs are on by default");
+
+    // site.toml → a full build, which reuses the folder the previous full build left aside.
+    let toml = site.read("site.toml");
+    site.write("site.toml", &toml.replace("[kb]\n", "[kb]\nshort_urls = false\n"));
+    let r = site.rebuild(&["site.toml"]).unwrap();
+    assert!(r.full, "a configuration change is a full build");
+    assert!(!site.out().join(&short).exists(), "short URL pages gone with short_urls = false");
+    site.assert_same_as_clean_build();
+
+    // And incremental rounds go on from there.
+    site.edit(&a, |t| add_text(&t, "Another edit."));
+    site.ok(&[&a]);
+    assert!(!site.out().join(&short).exists());
+    site.assert_same_as_clean_build();
 }

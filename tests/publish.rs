@@ -125,3 +125,26 @@ fn check_cli_exits_non_zero_and_speaks_json() {
     assert_eq!(json["findings"][0]["severity"], "error");
     assert!(json["findings"][0]["file"].as_str().unwrap().ends_with("bad.md"));
 }
+
+#[test]
+fn sitemap_of_a_site_over_50000_urls_is_an_index_of_shards() {
+    // A generated site: 50,001 small pages in one folder (extension URLs, so no folder per page).
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    write(root, "site.toml", "url = \"https://big.example\"\npermalink = \"none\"\n[search]\nenabled = false\n");
+    std::fs::create_dir_all(root.join("content/p")).unwrap();
+    for i in 0..50_001 {
+        std::fs::write(root.join(format!("content/p/{i}.md")), format!("---\ntitle: P{i}\n---\n")).unwrap();
+    }
+    build_site(root).unwrap();
+    let out = root.join("public");
+    let index = read(&out, "sitemap.xml");
+    assert!(index.contains("<sitemapindex"), "{}", &index[..index.len().min(300)]);
+    assert!(index.contains("<loc>https://big.example/sitemap-1.xml</loc>"));
+    assert!(index.contains("<loc>https://big.example/sitemap-2.xml</loc>"));
+    assert!(!out.join("sitemap-3.xml").exists());
+    let urls = |f: &str| read(&out, f).matches("<url>").count();
+    assert_eq!(urls("sitemap-1.xml"), 50_000, "a shard holds at most 50,000 URLs");
+    assert_eq!(urls("sitemap-1.xml") + urls("sitemap-2.xml"), 50_001, "no KB articles: no index pages");
+    assert!(read(&out, "sitemap-2.xml").contains("<urlset"));
+}

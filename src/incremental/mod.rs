@@ -162,6 +162,7 @@ impl LiveSite {
         }
         // The full build made these files in one list; keep them by group instead.
         prepared.generated = Vec::new();
+        prepared.redirects = Vec::new();
         let mut generated = GeneratedFiles::default();
         let (kb, index_pages, assets) = (&prepared.kb, &prepared.index_pages, &prepared.assets);
         generated.refresh(Refresh::all(), config, pages, kb, index_pages, assets);

@@ -347,11 +347,11 @@ impl LiveSite {
         renderer.inject = opts.inject.clone();
         let rendered: Vec<WrittenPage> = io_pool.install(|| {
             dirty_index.par_iter().for_each(|&i| {
-                build::write_index_page(config, &kb_render, &renderer, &index_pages[i], &overlay, &diags);
+                build::write_index_page(config, &kb_render, &renderer, &index_pages[i], &overlay, &diags, false);
             });
             dirty_pages
                 .par_iter()
-                .filter_map(|&id| build::write_page(config, &kb_render, &renderer, id, &overlay, &diags))
+                .filter_map(|&id| build::write_page(config, &kb_render, &renderer, id, &overlay, &diags, false))
                 .collect()
         });
         for a in &dirty_assets {
@@ -373,7 +373,7 @@ impl LiveSite {
         }
         let mut highlighted = written.highlighted.clone();
         for w in &rendered {
-            let rel = w.record.source.clone().unwrap_or_default();
+            let rel = pages[w.id].rel().to_string();
             match w.highlighted {
                 true => highlighted.insert(rel),
                 false => highlighted.remove(&rel),

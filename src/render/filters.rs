@@ -83,19 +83,7 @@ impl Filter for Markdownify {
 }
 
 fn xml_escape(value: &Value, _: &HashMap<String, Value>) -> Result<Value> {
-    let s = text(value);
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    Ok(Value::String(out))
+    Ok(Value::String(super::markdown::escape(&text(value))))
 }
 
 fn percent_encode(s: &str, keep: &[u8], space_plus: bool) -> String {

@@ -155,7 +155,9 @@ impl KbRender<'_> {
             });
         }
         let size = self.config.kb.page_size;
-        for kind in TermKind::ALL {
+        // A site without KB articles gets no archive indexes.
+        let kinds = if self.kb.article_count() > 0 { &TermKind::ALL[..] } else { &[] };
+        for &kind in kinds {
             for (index, term) in self.kb.terms(kind).iter().enumerate() {
                 for (i, chunk) in term.pages.chunks(size).enumerate() {
                     let url = term_page_url(term, i + 1);
@@ -177,7 +179,7 @@ impl KbRender<'_> {
                 lists: Vec::new(),
             });
         }
-        if !home_taken {
+        if !home_taken && !kinds.is_empty() {
             let recent = self.recent(20);
             out.push(GeneratedPage {
                 url: "/".into(),

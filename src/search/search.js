@@ -685,7 +685,16 @@
         if (productSel && params.get('product')) productSel.value = params.get('product');
         if (yearSel && params.get('year')) yearSel.value = params.get('year');
       }
-      if (input.value.trim()) return run();
+      if (!input.value.trim()) return;
+      // An article id typed into the header box (`?q=Q151228`) opens the article directly,
+      // as Enter does on this page.
+      if (params && params.get('q')) {
+        return ix.resolveId(input.value).then(function (rec) {
+          if (rec) root.location.replace(rec.url);
+          else return run();
+        }, run);
+      }
+      return run();
     }, function (e) {
       status.textContent = 'Search is unavailable: ' + e.message;
     });

@@ -1,10 +1,13 @@
 //! Write: output goes to a staging folder beside the output and is swapped in only when the
 //! whole build succeeded, so a failed build leaves the previous site intact.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 
 use anyhow::{bail, Context, Result};
+use rayon::prelude::*;
 
 /// Where rendered output goes: a staging folder on disk, or `kbsite check`'s in-memory record.
 pub trait Sink: Sync {
@@ -18,6 +21,8 @@ pub trait Sink: Sync {
     fn dir(&self) -> Option<&Path> {
         None
     }
+    /// Declares that a writer with its own clean-up wrote everything under `rel/`.
+    fn own_tree(&self, _rel: &str) {}
 }
 
 impl Sink for Stage {
@@ -33,29 +38,74 @@ impl Sink for Stage {
     fn dir(&self) -> Option<&Path> {
         Some(&self.dir)
     }
+    fn own_tree(&self, rel: &str) {
+        Stage::own_tree(self, rel)
+    }
 }
 
-/// A build's output under construction.
+/// A build's output under construction, in `<output>.kbsite-new`.
+///
+/// The folder of the site before the current one (`<output>.kbsite-old`, kept by the last swap)
+/// is reused as the staging folder: files are overwritten in place (and not rewritten at all
+/// when unchanged), folders already exist, and only what the new build no longer produces is
+/// removed at the end. On this kind of disk, creating files soon after deleting many costs 2–4×,
+/// so a rebuild that deleted and recreated 250,000 entries paid twice; reuse pays neither.
+/// The live output is untouched until [`Stage::commit`] renames it aside.
 pub struct Stage {
     pub output: PathBuf,
     pub dir: PathBuf,
+    /// Output files this build produced (to remove the rest of a reused folder).
+    produced: Mutex<HashSet<String>>,
+    /// Subtrees whose writer cleans up after itself (the search index).
+    owned_trees: Mutex<Vec<String>>,
+    reused: bool,
+    /// Stale files were removed; what is written after that is kept as it is.
+    cleaned: AtomicBool,
 }
 
 impl Stage {
-    /// Creates an empty staging folder `<output>.kbsite-new` (clearing one left by a crash).
+    /// Prepares `<output>.kbsite-new`: the previous site's folder when there is one, a folder
+    /// left by an interrupted build, or a new empty one.
     pub fn create(output: &Path) -> Result<Stage> {
         let dir = sibling(output, "kbsite-new");
+        let old = sibling(output, "kbsite-old");
         if let Some(parent) = output.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).with_context(|| format!("failed to create `{}`", parent.display()))?;
         }
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir).with_context(|| format!("failed to clear `{}`", dir.display()))?;
-        }
-        std::fs::create_dir(&dir).with_context(|| format!("failed to create `{}`", dir.display()))?;
-        Ok(Stage { output: output.to_path_buf(), dir })
+        let reused = if dir.is_dir() {
+            true
+        } else if old.is_dir() {
+            std::fs::rename(&old, &dir).with_context(|| format!("failed to reuse `{}`", old.display()))?;
+            true
+        } else {
+            std::fs::create_dir(&dir).with_context(|| format!("failed to create `{}`", dir.display()))?;
+            false
+        };
+        Ok(Stage {
+            output: output.to_path_buf(),
+            dir,
+            produced: Mutex::new(HashSet::new()),
+            owned_trees: Mutex::new(Vec::new()),
+            reused,
+            cleaned: AtomicBool::new(false),
+        })
     }
 
-    /// Creates every folder the given output files need, once each, parents first.
+    fn mark(&self, rel: &str) {
+        if self.reused && !self.cleaned.load(Ordering::Relaxed) {
+            self.produced.lock().unwrap_or_else(|e| e.into_inner()).insert(rel.to_string());
+        }
+    }
+
+    /// Declares that everything under `rel/` was written by a writer that removes its own stale
+    /// files (so [`Stage::commit`] leaves that subtree alone).
+    pub fn own_tree(&self, rel: &str) {
+        self.owned_trees.lock().unwrap_or_else(|e| e.into_inner()).push(format!("{rel}/"));
+    }
+
+    /// Creates every folder the given output files need, once each, parents first. Folders of
+    /// one depth are created in parallel (a 60,000-article site has over 100,000 of them, and
+    /// `mkdir` is mostly kernel CPU time); in a reused folder they mostly exist already.
     pub fn create_dirs<'a>(&self, files: impl Iterator<Item = &'a str>) -> Result<()> {
         let mut dirs = BTreeSet::new();
         for f in files {
@@ -67,33 +117,91 @@ impl Stage {
                 path = parent;
             }
         }
-        // BTreeSet order puts a parent before its children.
+        let mut by_depth: Vec<Vec<&str>> = Vec::new();
         for d in dirs {
-            let p = self.dir.join(d);
-            match std::fs::create_dir(&p) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && p.is_dir() => {}
-                Err(e) => return Err(e).with_context(|| format!("failed to create `{}`", p.display())),
+            let depth = d.matches('/').count();
+            if by_depth.len() <= depth {
+                by_depth.resize_with(depth + 1, Vec::new);
             }
+            by_depth[depth].push(d);
+        }
+        for level in by_depth {
+            level.par_iter().try_for_each(|d| {
+                let p = self.dir.join(d);
+                match std::fs::create_dir(&p) {
+                    Ok(()) => Ok(()),
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && p.is_dir() => Ok(()),
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                        // A file of the previous site stands where this build needs a folder.
+                        std::fs::remove_file(&p)
+                            .and_then(|()| std::fs::create_dir(&p))
+                            .with_context(|| format!("failed to create `{}`", p.display()))
+                    }
+                    Err(e) => Err(e).with_context(|| format!("failed to create `{}`", p.display())),
+                }
+            })?;
         }
         Ok(())
     }
 
-    /// Writes one file; its folder must exist (see [`Stage::create_dirs`]).
+    /// Writes one file; its folder must exist (see [`Stage::create_dirs`]). In a reused folder
+    /// an identical file is left as it is.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
         let path = self.dir.join(rel);
+        self.mark(rel);
+        if self.reused && std::fs::read(&path).is_ok_and(|old| old == bytes) {
+            return Ok(());
+        }
+        if self.reused && path.is_dir() {
+            std::fs::remove_dir_all(&path).with_context(|| format!("failed to replace `{}`", path.display()))?;
+        }
         std::fs::write(&path, bytes).with_context(|| format!("failed to write `{}`", path.display()))
     }
 
     pub fn copy(&self, from: &Path, rel: &str) -> Result<u64> {
         let to = self.dir.join(rel);
+        self.mark(rel);
+        if self.reused && to.is_dir() {
+            std::fs::remove_dir_all(&to).with_context(|| format!("failed to replace `{}`", to.display()))?;
+        }
         std::fs::copy(from, &to).with_context(|| format!("failed to copy `{}` to `{}`", from.display(), to.display()))
     }
 
-    /// Swaps the staged site in: old output is renamed aside, the stage renamed into place,
-    /// then the old one deleted. Between the two renames the output briefly does not exist, but
-    /// it is never half-written.
+    /// Removes what a reused folder holds that this build did not produce (files first, then
+    /// folders left empty) and frees the record of what was produced. Call it once everything
+    /// outside the owned trees is written; [`Stage::commit`] calls it if nobody did.
+    pub fn remove_stale(&self) -> Result<()> {
+        if !self.reused || self.cleaned.swap(true, Ordering::Relaxed) {
+            return Ok(());
+        }
+        let produced = std::mem::take(&mut *self.produced.lock().unwrap_or_else(|e| e.into_inner()));
+        let owned = self.owned_trees.lock().unwrap_or_else(|e| e.into_inner());
+        let mut stale_dirs = Vec::new();
+        for entry in walkdir::WalkDir::new(&self.dir).min_depth(1).contents_first(true) {
+            let entry = entry.with_context(|| format!("failed to read `{}`", self.dir.display()))?;
+            let rel = entry.path().strip_prefix(&self.dir).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
+            if owned.iter().any(|t| rel.starts_with(t.as_str()) || format!("{rel}/") == *t) {
+                continue;
+            }
+            if entry.file_type().is_dir() {
+                stale_dirs.push(entry.path().to_path_buf());
+            } else if !produced.contains(&rel) {
+                std::fs::remove_file(entry.path())
+                    .with_context(|| format!("failed to remove `{}`", entry.path().display()))?;
+            }
+        }
+        // Contents come first, so children are tried before their parents; non-empty ones stay.
+        for d in stale_dirs {
+            let _ = std::fs::remove_dir(&d);
+        }
+        Ok(())
+    }
+
+    /// Swaps the staged site in: the live output is renamed to `<output>.kbsite-old` (kept, to be
+    /// reused by the next build), the stage renamed into place. Between the two renames the output
+    /// briefly does not exist, but it is never half-written.
     pub fn commit(self) -> Result<()> {
+        self.remove_stale()?;
         let old = sibling(&self.output, "kbsite-old");
         if old.exists() {
             std::fs::remove_dir_all(&old).with_context(|| format!("failed to remove `{}`", old.display()))?;
@@ -109,17 +217,12 @@ impl Stage {
             }
             return Err(e).with_context(|| format!("failed to move the new site into `{}`", self.output.display()));
         }
-        if had_old {
-            std::fs::remove_dir_all(&old)
-                .with_context(|| format!("failed to remove the previous site `{}`", old.display()))?;
-        }
         Ok(())
     }
 
-    /// Throws the staged output away (the build failed).
-    pub fn discard(self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
+    /// Abandons the staged output (the build failed). The live output is untouched; the folder
+    /// stays as `<output>.kbsite-new` and is reused by the next build.
+    pub fn discard(self) {}
 }
 
 /// `public` → `public.kbsite-<what>` in the same folder (same filesystem, so renames are atomic).
@@ -159,7 +262,6 @@ mod tests {
         failed.write("a/b/index.html", b"half").unwrap();
         failed.discard();
         assert!(out.join("old.html").exists(), "a failed build leaves the old site");
-        assert!(!tmp.path().join("public.kbsite-new").exists());
 
         let ok = Stage::create(&out).unwrap();
         ok.create_dirs(["a/b/index.html", "a/c.html", "z.html"].into_iter()).unwrap();
@@ -167,7 +269,21 @@ mod tests {
         ok.commit().unwrap();
         assert_eq!(std::fs::read_to_string(out.join("a/b/index.html")).unwrap(), "new");
         assert!(!out.join("old.html").exists());
+        // The previous site is kept aside for reuse.
+        assert!(tmp.path().join("public.kbsite-old/old.html").exists());
+
+        // The next build reuses it: stale files and folders go, identical files stay untouched.
+        let next = Stage::create(&out).unwrap();
         assert!(!tmp.path().join("public.kbsite-old").exists());
+        next.create_dirs(["a/b/index.html", "x/y.html"].into_iter()).unwrap();
+        next.write("a/b/index.html", b"new").unwrap();
+        next.write("x/y.html", b"y").unwrap();
+        next.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(out.join("x/y.html")).unwrap(), "y");
+        assert_eq!(std::fs::read_to_string(out.join("a/b/index.html")).unwrap(), "new");
+        assert!(!out.join("old.html").exists(), "stale file of the reused folder removed");
+        assert!(!out.join("a/c.html").exists());
+        assert!(!out.join("z.html").exists());
     }
 
     #[test]

@@ -115,7 +115,7 @@ fn the_script_is_never_in_kbsite_build_output() {
 }
 
 #[test]
-fn editing_a_page_reloads_with_the_new_content_and_deleting_it_404s() {
+fn editing_a_page_reloads_with_the_new_content_and_deleting_it_404s_and_leaves_its_index() {
     let (_tmp, root) = fixture("basic");
     let server = serve(&root);
     let addr = server.addr();
@@ -133,10 +133,20 @@ fn editing_a_page_reloads_with_the_new_content_and_deleting_it_404s() {
     es.expect("reload", TIMEOUT);
     assert!(get(addr, "/kbarchive/docs/new/").text().contains("Brand new page."));
 
-    // A deleted page is gone.
+    // A second article of the same product: both are on the product's index page.
+    let second = read(&root, ARTICLE_SRC).replace("Q1001", "Q1002").replace("/001/", "/002/");
+    write(&root, "content/kb/002/Q1002/README.md", &second);
+    es.expect("reload", TIMEOUT);
+    let product = "/kbarchive/products/fixture-server/";
+    let listed = get(addr, product).text();
+    assert!(listed.contains("kb/001/Q1001/") && listed.contains("kb/002/Q1002/"), "{listed}");
+
+    // A deleted page is gone: its URL 404s and its index no longer lists it.
     std::fs::remove_file(root.join(ARTICLE_SRC)).unwrap();
     es.expect("reload", TIMEOUT);
     assert_eq!(get(addr, ARTICLE).status, 404);
+    let listed = get(addr, product).text();
+    assert!(!listed.contains("kb/001/Q1001/") && listed.contains("kb/002/Q1002/"), "{listed}");
     server.shutdown().unwrap();
 }
 

@@ -35,6 +35,10 @@ use kbsite::render::templates::Templates;
 use kbsite::render::{site_json, Renderer};
 use kbsite::search;
 
+/// The same allocator as the `kbsite` binary, so figures match what a build sees.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     // Modest defaults so the whole run stays well under the 3-minute budget on 2 cores;
     // command-line options (`--sample-count`, `--max-time`, …) still win.

@@ -69,6 +69,8 @@ pub struct BuildReport {
     pub stages: Vec<(&'static str, Duration)>,
     /// Resident and peak memory (KiB) after each stage.
     pub stage_memory: Vec<(u64, u64)>,
+    /// CPU time of each stage.
+    pub stage_cpu: Vec<CpuTime>,
     pub warnings: Vec<Diagnostic>,
     pub outputs: Vec<OutputRecord>,
     /// Mentions of articles not in the site: (source file, article number).
@@ -87,9 +89,12 @@ impl BuildReport {
 /// Stage timer: `lap("load")` records the time since the previous lap.
 pub struct Laps {
     last: Instant,
+    last_cpu: CpuTime,
     pub stages: Vec<(&'static str, Duration)>,
     /// Resident and peak memory (KiB) at the end of each stage.
     pub rss: Vec<(u64, u64)>,
+    /// CPU time the process spent in each stage (all threads).
+    pub cpu: Vec<CpuTime>,
 }
 
 impl Default for Laps {
@@ -100,13 +105,45 @@ impl Default for Laps {
 
 impl Laps {
     pub fn new() -> Self {
-        Laps { last: Instant::now(), stages: Vec::new(), rss: Vec::new() }
+        Laps { last: Instant::now(), last_cpu: CpuTime::now(), stages: Vec::new(), rss: Vec::new(), cpu: Vec::new() }
     }
     pub fn lap(&mut self, name: &'static str) {
         let now = Instant::now();
+        let cpu = CpuTime::now();
         self.stages.push((name, now - self.last));
         self.rss.push(resident_kib());
+        self.cpu.push(CpuTime { user: cpu.user - self.last_cpu.user, system: cpu.system - self.last_cpu.system });
         self.last = now;
+        self.last_cpu = cpu;
+    }
+}
+
+/// CPU time of this process, all threads: user and kernel (Linux; zeros elsewhere).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct CpuTime {
+    pub user: Duration,
+    pub system: Duration,
+}
+
+impl CpuTime {
+    pub fn now() -> CpuTime {
+        let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+        CpuTime::parse(&stat).unwrap_or_default()
+    }
+
+    /// From `/proc/<pid>/stat`: utime and stime are fields 14 and 15, in USER_HZ ticks (100 per
+    /// second on Linux). The command name (field 2) may hold spaces, so fields count after `)`.
+    fn parse(stat: &str) -> Option<CpuTime> {
+        let mut after = stat.rsplit_once(')')?.1.split_whitespace();
+        let ticks = |v: &str| v.parse::<u64>().ok().map(|t| Duration::from_millis(t * 10));
+        let user = ticks(after.nth(11)?)?;
+        let system = ticks(after.next()?)?;
+        Some(CpuTime { user, system })
+    }
+
+    /// Cores kept busy on average over `wall`.
+    pub fn cores(&self, wall: Duration) -> f64 {
+        (self.user + self.system).as_secs_f64() / wall.as_secs_f64().max(1e-9)
     }
 }
 
@@ -163,10 +200,8 @@ pub fn prepare(config: &SiteConfig, diags: &Diagnostics, laps: &mut Laps) -> Res
         anyhow::bail!("source folder `{}` does not exist", config.source.display());
     }
     // Load.
-    let inventory = load::walk(config, diags);
-    let (loaded, plain) =
-        load::read_pages(config, inventory.page_candidates, diags, |page, body| analyze_body(page, body, diags));
-    let mut asset_files = inventory.assets;
+    let load::Loaded { pages: loaded, plain, assets: mut asset_files } =
+        load::walk_and_read(config, diags, |page, body| analyze_body(page, body, diags));
     asset_files.extend(plain);
     laps.lap("load");
 
@@ -270,6 +305,7 @@ pub fn build_keeping(config: &SiteConfig, opts: &BuildOptions) -> Result<(BuildR
         bytes_written: bytes,
         stages: laps.stages,
         stage_memory: laps.rss,
+        stage_cpu: laps.cpu,
         warnings: diags.take_sorted(),
         outputs: records,
         unresolved_mentions: unresolved,
@@ -603,5 +639,25 @@ impl Progress {
 
     fn finish(&self) {
         self.bar.finish_and_clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_time_reads_utime_and_stime_after_the_command_name() {
+        // pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime …
+        let stat = "4242 (kb site) x) R 1 4242 4242 0 -1 4194560 1000 0 0 0 1234 56 0 0 20 0 3 0";
+        let cpu = CpuTime::parse(stat).unwrap();
+        assert_eq!(cpu.user, Duration::from_millis(12_340));
+        assert_eq!(cpu.system, Duration::from_millis(560));
+        assert!((cpu.cores(Duration::from_millis(6_450)) - 2.0).abs() < 1e-9);
+        assert_eq!(CpuTime::parse("garbage"), None);
+        // The live process's own line parses (on Linux).
+        if let Ok(own) = std::fs::read_to_string("/proc/self/stat") {
+            assert!(CpuTime::parse(&own).is_some(), "{own}");
+        }
     }
 }

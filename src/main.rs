@@ -114,9 +114,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
             if profile {
-                eprintln!("  {:<14} {:>9} {:>12} {:>12}", "stage", "time", "resident", "peak");
-                for ((stage, d), (rss, peak)) in report.stages.iter().zip(&report.stage_memory) {
-                    eprintln!("  {stage:<14} {:>7.3} s {:>9} MiB {:>8} MiB", d.as_secs_f64(), rss / 1024, peak / 1024);
+                eprintln!(
+                    "  {:<14} {:>9} {:>9} {:>9} {:>6} {:>12} {:>12}",
+                    "stage", "time", "user", "system", "cores", "resident", "peak"
+                );
+                let stages = report.stages.iter().zip(&report.stage_memory).zip(&report.stage_cpu);
+                for (((stage, d), (rss, peak)), cpu) in stages {
+                    eprintln!(
+                        "  {stage:<14} {:>7.3} s {:>7.2} s {:>7.2} s {:>6.2} {:>8} MiB {:>8} MiB",
+                        d.as_secs_f64(),
+                        cpu.user.as_secs_f64(),
+                        cpu.system.as_secs_f64(),
+                        cpu.cores(*d),
+                        rss / 1024,
+                        peak / 1024
+                    );
                 }
             }
             if !quiet && !report.unresolved_mentions.is_empty() {

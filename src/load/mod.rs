@@ -54,6 +54,15 @@ pub fn walk(config: &SiteConfig, diags: &Diagnostics) -> Inventory {
 /// it for a folder that appeared).
 pub fn walk_under(config: &SiteConfig, dir: &Path, diags: &Diagnostics) -> Inventory {
     let mut inv = Inventory::default();
+    walk_each(config, dir, diags, |file| match is_page_candidate(&file.rel) {
+        true => inv.page_candidates.push(file),
+        false => inv.assets.push(file),
+    });
+    inv
+}
+
+/// The walk itself: calls `found` for each file, in path order.
+fn walk_each(config: &SiteConfig, dir: &Path, diags: &Diagnostics, mut found: impl FnMut(SourceFile)) {
     let filter = SourceFilter::new(config);
     let walker = WalkDir::new(dir).follow_links(true).sort_by_file_name().into_iter();
     let walker =
@@ -61,12 +70,7 @@ pub fn walk_under(config: &SiteConfig, dir: &Path, diags: &Diagnostics) -> Inven
     for entry in walker {
         match entry {
             Ok(e) if e.file_type().is_file() => {
-                let file = SourceFile { rel: rel_path(&config.source, e.path()), abs: e.path().to_path_buf() };
-                if is_page_candidate(&file.rel) {
-                    inv.page_candidates.push(file);
-                } else {
-                    inv.assets.push(file);
-                }
+                found(SourceFile { rel: rel_path(&config.source, e.path()), abs: e.path().to_path_buf() });
             }
             Ok(_) => {}
             Err(err) => {
@@ -75,7 +79,49 @@ pub fn walk_under(config: &SiteConfig, dir: &Path, diags: &Diagnostics) -> Inven
             }
         }
     }
-    inv
+}
+
+/// What [`walk_and_read`] found: the pages with what `per_page` kept of each, files without
+/// front matter, and the other files (all copied unchanged).
+pub struct Loaded<T> {
+    pub pages: Vec<(LoadedPage, T)>,
+    pub plain: Vec<SourceFile>,
+    pub assets: Vec<SourceFile>,
+}
+
+/// [`walk`] and [`read_pages`] in one pipelined pass: the walk (one thread, mostly `getdents`
+/// and `stat`) hands each candidate page to the readers as it finds it, so reading overlaps
+/// walking instead of waiting for it. The result is in walk order, as if done one after the
+/// other.
+pub fn walk_and_read<T, F>(config: &SiteConfig, diags: &Diagnostics, per_page: F) -> Loaded<T>
+where
+    T: Send,
+    F: Fn(&LoadedPage, &str) -> T + Sync,
+{
+    let (tx, rx) = std::sync::mpsc::channel::<(usize, SourceFile)>();
+    std::thread::scope(|scope| {
+        let walker = scope.spawn(move || {
+            let mut assets = Vec::new();
+            let mut seq = 0;
+            walk_each(config, &config.source, diags, |file| {
+                if is_page_candidate(&file.rel) {
+                    // The readers outlive the walk (they end when it hangs up), so sending fails only
+                    // if they panicked, which the scope reports anyway.
+                    let _ = tx.send((seq, file));
+                    seq += 1;
+                } else {
+                    assets.push(file);
+                }
+            });
+            assets
+        });
+        let mut read: Vec<(usize, Option<Read<T>>)> =
+            rx.into_iter().par_bridge().map(|(seq, file)| (seq, read_page(config, file, diags, &per_page))).collect();
+        read.sort_unstable_by_key(|(seq, _)| *seq);
+        let (pages, plain) = split_read(read.into_iter().filter_map(|(_, r)| r));
+        let assets = walker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        Loaded { pages, plain, assets }
+    })
 }
 
 /// Whether a file is read as a possible page (by its extension) rather than copied.
@@ -160,48 +206,63 @@ where
     T: Send,
     F: Fn(&LoadedPage, &str) -> T + Sync,
 {
-    let results: Vec<Result<(LoadedPage, T), SourceFile>> = candidates
-        .into_par_iter()
-        .filter_map(|file| {
-            let text = match read_text(&file.abs) {
-                Ok(t) => t,
-                Err(msg) => {
-                    diags.error(&file.abs, None, msg);
-                    return None;
-                }
-            };
-            let split = match frontmatter::split(&text) {
-                Some(split) => split,
-                None if config.optional_front_matter && is_optional_front_matter_page(&file.rel) => {
-                    frontmatter::Split { yaml: "", yaml_line: 1, body: &text, body_line: 1 }
-                }
-                None => return Some(Err(file)),
-            };
-            let mut front = match frontmatter::parse_yaml(&split) {
-                Ok(m) => m,
-                Err(e) => {
-                    diags.error(&file.abs, e.line, e.message);
-                    return None;
-                }
-            };
-            if front.get("published").and_then(serde_yaml::Value::as_bool) == Some(false) {
-                return None;
-            }
-            apply_defaults(config, &file.rel, &mut front);
-            let body = process_body(&file.abs, split.body, split.body_line, Some(diags));
-            if !front.contains_key("title") && is_markdown(&file.rel) {
-                if let Some(title) = first_heading(&body) {
-                    front.insert("title".into(), title.into());
-                }
-            }
-            let page = LoadedPage { file, front, body_line: split.body_line };
-            let extra = per_page(&page, &body);
-            Some(Ok((page, extra)))
-        })
-        .collect();
-    let mut pages = Vec::with_capacity(results.len());
+    let read: Vec<Read<T>> =
+        candidates.into_par_iter().filter_map(|file| read_page(config, file, diags, &per_page)).collect();
+    split_read(read.into_iter())
+}
+
+/// One candidate read: a page, or a file without front matter (copied unchanged).
+type Read<T> = Result<(LoadedPage, T), SourceFile>;
+
+/// Reads one candidate; `None` when it is not built (unreadable or bad front matter, reported
+/// to `diags`; or `published: false`).
+fn read_page<T>(
+    config: &SiteConfig,
+    file: SourceFile,
+    diags: &Diagnostics,
+    per_page: &impl Fn(&LoadedPage, &str) -> T,
+) -> Option<Read<T>> {
+    let text = match read_text(&file.abs) {
+        Ok(t) => t,
+        Err(msg) => {
+            diags.error(&file.abs, None, msg);
+            return None;
+        }
+    };
+    let split = match frontmatter::split(&text) {
+        Some(split) => split,
+        None if config.optional_front_matter && is_optional_front_matter_page(&file.rel) => {
+            frontmatter::Split { yaml: "", yaml_line: 1, body: &text, body_line: 1 }
+        }
+        None => return Some(Err(file)),
+    };
+    let mut front = match frontmatter::parse_yaml(&split) {
+        Ok(m) => m,
+        Err(e) => {
+            diags.error(&file.abs, e.line, e.message);
+            return None;
+        }
+    };
+    if front.get("published").and_then(serde_yaml::Value::as_bool) == Some(false) {
+        return None;
+    }
+    apply_defaults(config, &file.rel, &mut front);
+    let body = process_body(&file.abs, split.body, split.body_line, Some(diags));
+    if !front.contains_key("title") && is_markdown(&file.rel) {
+        if let Some(title) = first_heading(&body) {
+            front.insert("title".into(), title.into());
+        }
+    }
+    let page = LoadedPage { file, front, body_line: split.body_line };
+    let extra = per_page(&page, &body);
+    Some(Ok((page, extra)))
+}
+
+/// Pages apart from files without front matter, each in the order given.
+fn split_read<T>(read: impl Iterator<Item = Read<T>>) -> (Vec<(LoadedPage, T)>, Vec<SourceFile>) {
+    let mut pages = Vec::new();
     let mut plain = Vec::new();
-    for r in results {
+    for r in read {
         match r {
             Ok(p) => pages.push(p),
             Err(f) => plain.push(f),

@@ -259,7 +259,9 @@ pub fn build_keeping(config: &SiteConfig, opts: &BuildOptions) -> Result<(BuildR
 
     // Render and write, streamed: each page is written as soon as it is rendered.
     let stage = Stage::create(&config.output)?;
-    let result = render_all(config, &prepared, &stage, &diags, opts);
+    // More threads than cores: a writer often waits on the disk (most of all when overwriting a
+    // reused folder whose folders and inodes are no longer cached), and rendering fills the waits.
+    let result = write::io_pool().install(|| render_all(config, &prepared, &stage, &diags, opts));
     laps.lap("render+write");
     // Clear out what a reused staging folder holds from older builds before the search stage,
     // freeing the record of written files at the build's peak of memory.

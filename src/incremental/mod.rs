@@ -77,16 +77,6 @@ pub struct LiveSite {
     io_pool: rayon::ThreadPool,
 }
 
-/// Threads for rendering and writing changed outputs.
-fn io_pool() -> rayon::ThreadPool {
-    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    rayon::ThreadPoolBuilder::new()
-        .num_threads((cores * 4).clamp(4, 16))
-        .thread_name(|i| format!("kbsite-write-{i}"))
-        .build()
-        .expect("a thread pool")
-}
-
 /// What the output folder holds, by kind of output.
 #[derive(Debug, Default)]
 struct Written {
@@ -197,7 +187,7 @@ impl LiveSite {
             written,
             pending: Changed::default(),
             search_stale: false,
-            io_pool: io_pool(),
+            io_pool: crate::write::io_pool(),
         }
     }
 

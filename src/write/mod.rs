@@ -145,26 +145,33 @@ impl Stage {
     }
 
     /// Writes one file; its folder must exist (see [`Stage::create_dirs`]). In a reused folder
-    /// an identical file is left as it is.
+    /// the old file is overwritten, not read first: the previous site is usually out of the page
+    /// cache by the next build, and reading it back to skip identical files cost more than
+    /// writing them (a 60k rebuild went from ~12 to ~27 s).
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
         let path = self.dir.join(rel);
         self.mark(rel);
-        if self.reused && std::fs::read(&path).is_ok_and(|old| old == bytes) {
-            return Ok(());
-        }
-        if self.reused && path.is_dir() {
-            std::fs::remove_dir_all(&path).with_context(|| format!("failed to replace `{}`", path.display()))?;
-        }
-        std::fs::write(&path, bytes).with_context(|| format!("failed to write `{}`", path.display()))
+        self.replacing_folder(&path, || std::fs::write(&path, bytes))
+            .with_context(|| format!("failed to write `{}`", path.display()))
     }
 
     pub fn copy(&self, from: &Path, rel: &str) -> Result<u64> {
         let to = self.dir.join(rel);
         self.mark(rel);
-        if self.reused && to.is_dir() {
-            std::fs::remove_dir_all(&to).with_context(|| format!("failed to replace `{}`", to.display()))?;
+        self.replacing_folder(&to, || std::fs::copy(from, &to))
+            .with_context(|| format!("failed to copy `{}` to `{}`", from.display(), to.display()))
+    }
+
+    /// Runs `make` (which creates the file at `path`); when a reused folder has a folder of the
+    /// previous site there, removes that folder and runs `make` again.
+    fn replacing_folder<T>(&self, path: &Path, make: impl Fn() -> std::io::Result<T>) -> std::io::Result<T> {
+        match make() {
+            Err(_) if self.reused && path.is_dir() => {
+                std::fs::remove_dir_all(path)?;
+                make()
+            }
+            other => other,
         }
-        std::fs::copy(from, &to).with_context(|| format!("failed to copy `{}` to `{}`", from.display(), to.display()))
     }
 
     /// Removes what a reused folder holds that this build did not produce (files first, then
@@ -175,24 +182,34 @@ impl Stage {
             return Ok(());
         }
         let produced = std::mem::take(&mut *self.produced.lock().unwrap_or_else(|e| e.into_inner()));
-        let owned = self.owned_trees.lock().unwrap_or_else(|e| e.into_inner());
-        let mut stale_dirs = Vec::new();
-        for entry in walkdir::WalkDir::new(&self.dir).min_depth(1).contents_first(true) {
-            let entry = entry.with_context(|| format!("failed to read `{}`", self.dir.display()))?;
-            let rel = entry.path().strip_prefix(&self.dir).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
-            if owned.iter().any(|t| rel.starts_with(t.as_str()) || format!("{rel}/") == *t) {
-                continue;
-            }
-            if entry.file_type().is_dir() {
-                stale_dirs.push(entry.path().to_path_buf());
-            } else if !produced.contains(&rel) {
-                std::fs::remove_file(entry.path())
-                    .with_context(|| format!("failed to remove `{}`", entry.path().display()))?;
+        let owned = self.owned_trees.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let is_owned = |rel: &str| owned.iter().any(|t| rel.starts_with(t.as_str()) || format!("{rel}/") == *t);
+        // Folders holding a produced file stay; only the others may have become empty.
+        let mut needed: HashSet<&str> = HashSet::new();
+        for file in &produced {
+            let mut path = file.as_str();
+            while let Some((parent, _)) = path.rsplit_once('/') {
+                if !needed.insert(parent) {
+                    break; // its ancestors are in already
+                }
+                path = parent;
             }
         }
-        // Contents come first, so children are tried before their parents; non-empty ones stay.
-        for d in stale_dirs {
-            let _ = std::fs::remove_dir(&d);
+        let pool = io_pool();
+        let entries = list_tree(&self.dir, &pool)?;
+        let (dirs, files): (Vec<_>, Vec<_>) = entries.iter().partition(|(_, is_dir)| *is_dir);
+        pool.install(|| {
+            files.par_iter().filter(|(rel, _)| !produced.contains(rel) && !is_owned(rel)).try_for_each(|(rel, _)| {
+                let path = self.dir.join(rel);
+                std::fs::remove_file(&path).with_context(|| format!("failed to remove `{}`", path.display()))
+            })
+        })?;
+        let mut stale_dirs: Vec<&str> =
+            dirs.iter().map(|(rel, _)| rel.as_str()).filter(|rel| !needed.contains(rel) && !is_owned(rel)).collect();
+        // Deepest first, so children go before their parents; folders still holding something stay.
+        stale_dirs.sort_by_key(|rel| std::cmp::Reverse(rel.matches('/').count()));
+        for rel in stale_dirs {
+            let _ = std::fs::remove_dir(self.dir.join(rel));
         }
         Ok(())
     }
@@ -225,6 +242,57 @@ impl Stage {
     pub fn discard(self) {}
 }
 
+/// A pool for work that waits on the disk (listing, removing, renaming many files): more threads
+/// than cores keep more requests in flight, which a cold cache on a virtual disk rewards.
+pub fn io_pool() -> rayon::ThreadPool {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    rayon::ThreadPoolBuilder::new()
+        .num_threads((cores * 4).clamp(4, 16))
+        .thread_name(|i| format!("kbsite-io-{i}"))
+        .build()
+        .expect("a thread pool")
+}
+
+/// Every entry under `dir`: (path relative to it, `/`-separated; whether it is a folder).
+/// Folders are listed in parallel on `pool` (on a cold cache, listing 100,000 folders one at a
+/// time waits on the disk for each). Symbolic links are entries, never followed.
+fn list_tree(dir: &Path, pool: &rayon::ThreadPool) -> Result<Vec<(String, bool)>> {
+    type Found = Mutex<Vec<(String, bool)>>;
+    type Failed = Mutex<Option<anyhow::Error>>;
+    fn visit<'s>(scope: &rayon::Scope<'s>, root: &'s Path, rel: String, found: &'s Found, failed: &'s Failed) {
+        let path = if rel.is_empty() { root.to_path_buf() } else { root.join(&rel) };
+        let listed = std::fs::read_dir(&path).and_then(|entries| {
+            let mut here = Vec::new();
+            for entry in entries {
+                let entry = entry?;
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let child = if rel.is_empty() { name } else { format!("{rel}/{name}") };
+                here.push((child, entry.file_type()?.is_dir()));
+            }
+            Ok(here)
+        });
+        match listed {
+            Ok(here) => {
+                for (child, _) in here.iter().filter(|(_, is_dir)| *is_dir) {
+                    let child = child.clone();
+                    scope.spawn(move |s| visit(s, root, child, found, failed));
+                }
+                found.lock().unwrap_or_else(|e| e.into_inner()).extend(here);
+            }
+            Err(e) => {
+                let e = anyhow::Error::new(e).context(format!("failed to read `{}`", path.display()));
+                failed.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert(e);
+            }
+        }
+    }
+    let (found, failed): (Found, Failed) = Default::default();
+    pool.scope(|s| visit(s, dir, String::new(), &found, &failed));
+    match failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        Some(e) => Err(e),
+        None => Ok(found.into_inner().unwrap_or_else(|e| e.into_inner())),
+    }
+}
+
 /// `public` → `public.kbsite-<what>` in the same folder (same filesystem, so renames are atomic).
 fn sibling(output: &Path, what: &str) -> PathBuf {
     let name = output.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "public".into());
@@ -249,6 +317,50 @@ pub fn check_output_location(output: &Path, root: &Path, source: &Path) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every file under `dir` with its text, and every folder as `name/`.
+    fn tree(dir: &Path) -> Vec<String> {
+        let mut out: Vec<String> = walkdir::WalkDir::new(dir)
+            .min_depth(1)
+            .into_iter()
+            .map(|e| e.unwrap())
+            .map(|e| {
+                let rel = e.path().strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");
+                match e.file_type().is_dir() {
+                    true => format!("{rel}/"),
+                    false => format!("{rel}={}", std::fs::read_to_string(e.path()).unwrap_or_default()),
+                }
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn a_reused_folder_ends_up_exactly_as_the_new_build() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("public");
+        let build = |files: &[(&str, &str)]| {
+            let stage = Stage::create(&out).unwrap();
+            stage.create_dirs(files.iter().map(|(f, _)| *f)).unwrap();
+            for (f, text) in files {
+                stage.write(f, text.as_bytes()).unwrap();
+            }
+            stage.own_tree("search");
+            stage.commit().unwrap();
+        };
+        // Two builds, so that the third reuses the first one's folder.
+        let first = [("a/index.html", "a1"), ("b/c/d/index.html", "d1"), ("x.html", "x1"), ("search/s.bin", "s")];
+        build(&first);
+        build(&[("a/index.html", "a2")]);
+        assert!(tmp.path().join("public.kbsite-old/b/c/d/index.html").exists(), "the first site is kept aside");
+        // The third build: a file where a folder was, a folder where a file was, deep stale folders.
+        build(&[("a/index.html", "a3"), ("b", "b3"), ("x.html/index.html", "x3")]);
+        assert_eq!(
+            tree(&out),
+            ["a/", "a/index.html=a3", "b=b3", "search/", "search/s.bin=s", "x.html/", "x.html/index.html=x3"]
+        );
+    }
 
     #[test]
     fn stage_commit_replaces_output_and_discard_keeps_it() {

@@ -129,11 +129,7 @@ pub fn swap_search_index(output: &Path, fresh: &Path) -> Result<()> {
     Ok(())
 }
 
-/// `public` → `public.kbsite-<what>` in the same folder (same filesystem, so renames are atomic).
-pub fn sibling(output: &Path, what: &str) -> PathBuf {
-    let name = output.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "public".into());
-    output.with_file_name(format!("{name}.{what}"))
-}
+pub use crate::write::sibling;
 
 #[cfg(test)]
 mod tests {

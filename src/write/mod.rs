@@ -294,7 +294,7 @@ fn list_tree(dir: &Path, pool: &rayon::ThreadPool) -> Result<Vec<(String, bool)>
 }
 
 /// `public` → `public.kbsite-<what>` in the same folder (same filesystem, so renames are atomic).
-fn sibling(output: &Path, what: &str) -> PathBuf {
+pub fn sibling(output: &Path, what: &str) -> PathBuf {
     let name = output.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "public".into());
     output.with_file_name(format!("{name}.{what}"))
 }

@@ -78,7 +78,7 @@ impl<'a> Renderer<'a> {
                 let chain = self.templates.chain(layout)?;
                 layouts = chain.iter().map(|l| l.template.clone()).collect();
                 let mut ctx = self.base.clone();
-                ctx.insert("page", &page_value);
+                ctx.extend(page_context(page_value));
                 html = self.templates.render_chain(&chain, &mut ctx, content)?;
             }
             None => html = content,
@@ -103,7 +103,7 @@ impl<'a> Renderer<'a> {
     /// (`kb_term.html` → its front matter `layout: default` → …), with `page` values.
     pub fn render_template(&self, template: &str, page: Json) -> Result<String, String> {
         let mut ctx = self.base.clone();
-        ctx.insert("page", &page);
+        ctx.extend(page_context(page));
         let name = template.rsplit_once('.').map_or(template, |(stem, _)| stem);
         let chain = self.templates.chain(name)?;
         let mut html = self.templates.render_chain(&chain, &mut ctx, String::new())?;
@@ -112,6 +112,14 @@ impl<'a> Renderer<'a> {
         }
         Ok(html)
     }
+}
+
+/// A context with `page` moved in (index pages list up to `page_size` articles: copying them
+/// into the context was a measurable part of rendering).
+fn page_context(page: Json) -> Context {
+    let mut values = serde_json::Map::new();
+    values.insert("page".into(), page);
+    templates::owned_context(values)
 }
 
 /// The `site` object: configuration only, never the list of all pages (that would make every

@@ -49,8 +49,18 @@ pub struct KbRender<'a> {
 }
 
 fn term_link(config: &SiteConfig, kind: TermKind, name: &str) -> Json {
+    object([("name", name.into()), ("url", term_url(config, kind, name))])
+}
+
+fn term_url(config: &SiteConfig, kind: TermKind, name: &str) -> Json {
     let slug = crate::analyze::kb_index::term_slug(name);
-    json!({ "name": name, "url": config.relative_url(&format!("/{}/{}/", kind.folder(), slug)) })
+    config.relative_url(&format!("/{}/{}/", kind.folder(), slug)).into()
+}
+
+/// A JSON object from values that are JSON already. (`json!` would serialize each value again:
+/// a deep copy of every list, once per page.)
+fn object<const N: usize>(entries: [(&str, Json); N]) -> Json {
+    Json::Object(entries.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
 }
 
 impl<'a> KbRender<'a> {
@@ -67,12 +77,12 @@ impl<'a> KbRender<'a> {
     pub fn summary(&self, id: PageId) -> Json {
         let page = &self.pages[id];
         let art = self.kb.article(id);
-        json!({
-            "id": art.map(|a| a.id.as_str()).unwrap_or(""),
-            "title": page.title,
-            "url": self.urls[id],
-            "date": art.and_then(|a| a.last_modified).map(|d| d.format("%Y-%m-%d").to_string()),
-        })
+        object([
+            ("id", art.map_or("", |a| a.id.as_str()).into()),
+            ("title", page.title.as_str().into()),
+            ("url", self.urls[id].as_str().into()),
+            ("date", art.and_then(|a| a.last_modified).map(|d| d.format("%Y-%m-%d").to_string()).into()),
+        ])
     }
 
     /// `page.kb` for an article page, or `None` when the page is not an article.
@@ -80,24 +90,31 @@ impl<'a> KbRender<'a> {
         let art = self.kb.article(id)?;
         let c = self.config;
         let (prev, next) = self.kb.neighbours[id];
-        Some(json!({
-            "id": art.id,
-            "number": art.number,
-            "product": art.product,
-            "product_url": (!art.product.is_empty()).then(|| term_link(c, TermKind::Products, &art.product)["url"].clone()),
-            "versions": art.versions,
-            "operating_systems": art.operating_systems,
-            "keywords": art.keywords.iter().map(|k| term_link(c, TermKind::Keywords, k)).collect::<Vec<_>>(),
-            "technology": art.technology.iter().map(|t| term_link(c, TermKind::Technology, t)).collect::<Vec<_>>(),
-            "last_modified": art.last_modified.map(|d| d.format("%Y-%m-%d").to_string()),
-            "last_modified_raw": art.last_modified_raw,
-            "year": art.last_modified.map(|d| term_link(c, TermKind::Years, &chrono::Datelike::year(&d).to_string())),
-            "footer": art.footer,
-            "prev": prev.map(|p| self.summary(p)),
-            "next": next.map(|p| self.summary(p)),
-            "cited_by": self.kb.cited_by[id].iter().map(|&p| self.summary(p)).collect::<Vec<_>>(),
-            "cites": self.kb.cites[id].iter().map(|&p| self.summary(p)).collect::<Vec<_>>(),
-        }))
+        let summaries = |ids: &[PageId]| Json::Array(ids.iter().map(|&p| self.summary(p)).collect());
+        let footer = art.footer.iter().map(|(k, v)| (k.clone(), Json::from(v.as_str()))).collect();
+        Some(object([
+            ("id", art.id.as_str().into()),
+            ("number", art.number.into()),
+            ("product", art.product.as_str().into()),
+            ("product_url", (!art.product.is_empty()).then(|| term_url(c, TermKind::Products, &art.product)).into()),
+            ("versions", art.versions.as_str().into()),
+            ("operating_systems", art.operating_systems.as_str().into()),
+            ("keywords", art.keywords.iter().map(|k| term_link(c, TermKind::Keywords, k)).collect()),
+            ("technology", art.technology.iter().map(|t| term_link(c, TermKind::Technology, t)).collect()),
+            ("last_modified", art.last_modified.map(|d| d.format("%Y-%m-%d").to_string()).into()),
+            ("last_modified_raw", art.last_modified_raw.as_str().into()),
+            (
+                "year",
+                art.last_modified
+                    .map(|d| term_link(c, TermKind::Years, &chrono::Datelike::year(&d).to_string()))
+                    .into(),
+            ),
+            ("footer", Json::Object(footer)),
+            ("prev", prev.map(|p| self.summary(p)).into()),
+            ("next", next.map(|p| self.summary(p)).into()),
+            ("cited_by", summaries(&self.kb.cited_by[id])),
+            ("cites", summaries(&self.kb.cites[id])),
+        ]))
     }
 }
 
@@ -203,11 +220,13 @@ impl KbRender<'_> {
                     .iter()
                     .map(|t| json!({"name": t.name, "url": self.config.relative_url(&t.url()), "count": t.pages.len(), "letter": initial(&t.name)}))
                     .collect();
-                json!({
+                let mut page = json!({
                     "title": kind.title(),
                     "url": g.url,
-                    "kb_overview": { "kind": kind.folder(), "kind_title": kind.title(), "terms": entries },
-                })
+                    "kb_overview": { "kind": kind.folder(), "kind_title": kind.title() },
+                });
+                page["kb_overview"]["terms"] = Json::Array(entries);
+                page
             }
             Generated::Home => self.home_json(&g.lists),
             Generated::Search => json!({
@@ -225,7 +244,7 @@ impl KbRender<'_> {
         let size = self.config.kb.page_size;
         let total_pages = term.pages.len().div_ceil(size);
         let chunk = &term.pages[(n - 1) * size..(n * size).min(term.pages.len())];
-        json!({
+        let mut page = json!({
             "title": format!("{}: {}", kind_singular(kind), term.name),
             "url": term_page_url(term, n),
             "kb_index": {
@@ -239,10 +258,12 @@ impl KbRender<'_> {
                 "prev_url": (n > 1).then(|| self.config.relative_url(&term_page_url(term, n - 1))),
                 "next_url": (n < total_pages).then(|| self.config.relative_url(&term_page_url(term, n + 1))),
                 "first": (n - 1) * size + 1,
-                "articles": chunk.iter().map(|&p| self.summary(p)).collect::<Vec<_>>(),
                 "chart": (kind == TermKind::Products && n == 1).then(|| self.year_chart(&term.pages)),
             }
-        })
+        });
+        // Set apart: `json!` would copy the list once more.
+        page["kb_index"]["articles"] = chunk.iter().map(|&p| self.summary(p)).collect();
+        page
     }
 
     /// The `count` most recently modified articles.
@@ -262,16 +283,15 @@ impl KbRender<'_> {
             .iter()
             .map(|&k| json!({"title": k.title(), "url": self.config.relative_url(&format!("/{}/", k.folder())), "count": self.kb.terms(k).len()}))
             .collect();
-        json!({
+        let mut page = json!({
             "title": self.config.title,
             "url": "/",
-            "kb_home": {
-                "articles": self.kb.article_count(),
-                "products": products,
-                "indexes": counts,
-                "recent": recent.iter().map(|&p| self.summary(p)).collect::<Vec<_>>(),
-            }
-        })
+            "kb_home": { "articles": self.kb.article_count() }
+        });
+        page["kb_home"]["products"] = Json::Array(products);
+        page["kb_home"]["indexes"] = Json::Array(counts);
+        page["kb_home"]["recent"] = recent.iter().map(|&p| self.summary(p)).collect();
+        page
     }
 
     /// A small bar chart of articles per year, as inline SVG (no JavaScript).

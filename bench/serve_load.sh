@@ -116,7 +116,7 @@ run_wrk "all $count article pages in turn" -s "$OUT/rotate.lua" "$ORIGIN"
 
 # --- save → reload --------------------------------------------------------------------------
 echo
-echo "== save → reload event ($EDITS edits of one article, $count-page site, full rebuild each)"
+echo "== save → reload event ($EDITS edits of one article, $count-page site, incremental rebuilds)"
 EVLOG=$OUT/events.log
 : >"$EVLOG"
 curl -sN --max-time $((EDITS * 30 + 10)) "$ORIGIN/__kbsite/events" |

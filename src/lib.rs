@@ -17,3 +17,6 @@ pub mod search;
 pub mod serve;
 pub mod theme;
 pub mod write;
+
+#[cfg(test)]
+mod test_support;

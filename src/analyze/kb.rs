@@ -1132,26 +1132,7 @@ Last Modified: 19-DEC-1999");
     /// Parses every article of the sample archive (skipped when absent).
     #[test]
     fn sample_archive() {
-        let root = std::path::Path::new("/work/shared/kbarchive-sample/site/kb");
-        if !root.is_dir() {
-            eprintln!("skipping sample_archive: {} not found", root.display());
-            return;
-        }
-        let mut files = Vec::new();
-        for group in std::fs::read_dir(root).unwrap() {
-            let group = group.unwrap().path();
-            if !group.is_dir() {
-                continue;
-            }
-            for article in std::fs::read_dir(&group).unwrap() {
-                let dir = article.unwrap().path();
-                let file = dir.join("README.md");
-                if file.is_file() {
-                    files.push((dir.file_name().unwrap().to_string_lossy().into_owned(), file));
-                }
-            }
-        }
-        files.sort();
+        let Some(files) = crate::test_support::sample_articles() else { return };
         assert_eq!(files.len(), 9107);
 
         let texts: Vec<(String, String)> = files

@@ -29,7 +29,8 @@ pub const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
 pub struct Layout {
     pub name: String,
     pub template: String,
-    pub front: Mapping,
+    /// Its front matter as templates see it (`layout.*`), converted once at load.
+    pub front: serde_json::Value,
     pub parent: Option<String>,
     /// Where it came from, for messages (`None` = built in).
     pub file: Option<PathBuf>,
@@ -81,7 +82,13 @@ impl Templates {
             let layout_name = name.rsplit_once('.').map_or(name.as_str(), |(stem, _)| stem).to_string();
             layouts.insert(
                 layout_name.clone(),
-                Layout { name: layout_name, template: name.clone(), front, parent, file: file.clone() },
+                Layout {
+                    name: layout_name,
+                    template: name.clone(),
+                    front: yaml_to_json(&front),
+                    parent,
+                    file: file.clone(),
+                },
             );
             bodies.push((name, body, shown));
         }
@@ -142,7 +149,7 @@ impl Templates {
             // Moved in, not serialized: `Context::insert` would copy the page HTML each time.
             let mut values = serde_json::Map::new();
             values.insert("content".into(), content.into());
-            values.insert("layout".into(), yaml_to_json(&layout.front));
+            values.insert("layout".into(), layout.front.clone());
             base.extend(owned_context(values));
             let where_ = || {
                 let file = layout

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{build_site, fixture, read, write};
+use common::{build_site, fixture, read, tree, write};
 
 #[test]
 fn basic_site_builds_with_jekyll_urls_layouts_and_baseurl() {
@@ -159,16 +159,6 @@ fn jekyll_repo_builds_in_place_with_source_dot() {
     // A rebuild must not read its own output as a source.
     build_site(root).unwrap();
     assert!(!out.join("_site").exists());
-}
-
-/// Every file under `dir`, relative path → bytes.
-fn tree(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .map(Result::unwrap)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| (e.path().strip_prefix(dir).unwrap().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
-        .collect()
 }
 
 #[test]

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use common::{copy_dir, fixture, read, write};
+use common::{copy_dir, fixture, read, tree, write};
 use kbsite::build::{build, BuildOptions};
 use kbsite::config::{Overrides, SiteConfig};
 use kbsite::serve::state::inject_script;
@@ -137,21 +137,6 @@ impl Site {
         );
         assert!(ours.len() > 100, "a real site: {} entries", ours.len());
     }
-}
-
-/// Every file (with its bytes) and folder (as `dir/`) under `dir`.
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    for entry in walkdir::WalkDir::new(dir).min_depth(1) {
-        let entry = entry.unwrap();
-        let rel = entry.path().strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");
-        if entry.file_type().is_dir() {
-            out.insert(format!("{rel}/"), Vec::new());
-        } else {
-            out.insert(rel, std::fs::read(entry.path()).unwrap());
-        }
-    }
-    out
 }
 
 fn mtimes(dir: &Path) -> BTreeMap<String, SystemTime> {

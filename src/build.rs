@@ -487,8 +487,7 @@ fn render_and_write(
         .flatten()
         .collect();
     records.extend(generated_records);
-    let not_found_taken = pages.iter().any(|p| p.output == "404.html") || assets.iter().any(|a| a.output == "404.html");
-    if !not_found_taken {
+    if !analyze::is_site_output(pages, assets, "404.html") {
         if let Some((record, n)) = write_not_found(config, renderer, stage, diags)? {
             bytes.fetch_add(n, Ordering::Relaxed);
             files.fetch_add(1, Ordering::Relaxed);

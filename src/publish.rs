@@ -30,8 +30,7 @@ pub fn files(
     index_pages: &[GeneratedPage],
     assets: &[Asset],
 ) -> (Vec<GeneratedFile>, Vec<Redirect>) {
-    let outputs: std::collections::HashSet<&str> =
-        assets.iter().map(|a| a.output.as_str()).chain(pages.iter().map(|p| p.output.as_str())).collect();
+    let outputs = crate::analyze::site_outputs(pages, assets);
     let taken = |path: &str| outputs.contains(path);
     let mut out = sitemap_files(config, pages, kb, index_pages, &taken);
     out.extend(fixed_files(config, &taken));

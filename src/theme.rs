@@ -37,7 +37,7 @@ pub fn static_assets(config: &SiteConfig, diags: &Diagnostics) -> Vec<Asset> {
 /// Files generated from nothing but the configuration: embedded theme assets not overridden by
 /// the site, and `.nojekyll` (GitHub Pages must serve the output as is).
 pub fn generated_files(_config: &SiteConfig, pages: &[Page], assets: &[Asset]) -> Vec<(String, Vec<u8>)> {
-    let taken = |path: &str| assets.iter().any(|a| a.output == path) || pages.iter().any(|p| p.output == path);
+    let taken = |path: &str| crate::analyze::is_site_output(pages, assets, path);
     let mut files: Vec<(String, Vec<u8>)> =
         DEFAULT_STATIC.iter().filter(|(p, _)| !taken(p)).map(|(p, c)| (p.to_string(), c.as_bytes().to_vec())).collect();
     if !taken(".nojekyll") {

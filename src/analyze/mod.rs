@@ -49,6 +49,18 @@ pub struct Asset {
     pub output: String,
 }
 
+/// The output files the site's own pages and copied files produce: a generated file (theme
+/// asset, sitemap, redirect, 404 page…) is made only where none of them is.
+pub fn site_outputs<'a>(pages: &'a [Page], assets: &'a [Asset]) -> HashSet<&'a str> {
+    pages.iter().map(|p| p.output.as_str()).chain(assets.iter().map(|a| a.output.as_str())).collect()
+}
+
+/// Whether a page or copied file of the site produces `output` (a scan: for a few lookups;
+/// many use [`site_outputs`]).
+pub fn is_site_output(pages: &[Page], assets: &[Asset], output: &str) -> bool {
+    pages.iter().any(|p| p.output == output) || assets.iter().any(|a| a.output == output)
+}
+
 /// Places every page and asset, reporting problems to `diags`. Pages that cannot be placed are
 /// dropped (their error is reported); the build fails later if any error was reported.
 pub fn place_pages<T>(

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use crate::analyze::kb_index::KbSite;
-use crate::analyze::{Asset, Page};
+use crate::analyze::{self, Asset, Page};
 use crate::config::SiteConfig;
 use crate::render::kb::GeneratedPage;
 use crate::{publish, theme};
@@ -58,12 +58,10 @@ impl GeneratedFiles {
         assets: &[Asset],
     ) -> Vec<String> {
         // The site's own outputs: looked up per article for redirects, so hashed then.
-        let outputs: Option<HashSet<&str>> = what
-            .redirects
-            .then(|| assets.iter().map(|a| a.output.as_str()).chain(pages.iter().map(|p| p.output.as_str())).collect());
+        let outputs: Option<HashSet<&str>> = what.redirects.then(|| analyze::site_outputs(pages, assets));
         let taken = |path: &str| match &outputs {
             Some(set) => set.contains(path),
-            None => pages.iter().any(|p| p.output == path) || assets.iter().any(|a| a.output == path),
+            None => analyze::is_site_output(pages, assets, path),
         };
         let mut dropped = Vec::new();
         let mut set = |group: &mut Vec<File>, files: Vec<File>| {

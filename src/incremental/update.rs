@@ -337,8 +337,7 @@ impl LiveSite {
         let compare = if written.generated_synced { refresh } else { Refresh::all() };
         let gen_files: Vec<_> = generated.of(compare).collect();
         let gen_hashes: Vec<u64> = gen_files.par_iter().map(|(_, bytes)| hash_of(bytes)).collect();
-        let taken = |path: &str| pages.iter().any(|p| p.output == path) || assets.iter().any(|a| a.output == path);
-        let not_found_wanted = !taken("404.html");
+        let not_found_wanted = !crate::analyze::is_site_output(pages, assets, "404.html");
         laps.lap("plan");
 
         // Render, into temporary files beside their targets.

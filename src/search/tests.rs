@@ -161,6 +161,13 @@ fn output_is_deterministic_and_rewrites_clean() {
     assert_ne!(version(a.path()), version(c.path()));
     assert_eq!(stats.files as usize, tb.len());
     assert_eq!(stats.bytes, tb.iter().map(|(_, b)| b.len() as u64).sum::<u64>());
+    // And back: the smaller layout's files overwrite the bigger one's in place.
+    let t = tempfile::tempdir().unwrap();
+    build(t.path(), TINY);
+    build(b.path(), TINY);
+    let mut tb = read_tree(b.path());
+    tb.retain(|(n, _)| n != "d/keep.txt");
+    assert_eq!(read_tree(t.path()), tb);
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Writing the index files: shard planning, final postings (impacts need the average
 //! document length, known only at the end), doc-table chunks, filters and the manifest.
 
+use std::collections::HashSet;
 use std::fs;
 use std::io;
 use std::path::Path;
@@ -13,13 +14,17 @@ use super::store;
 use super::tokenize;
 use super::varint;
 use super::SearchStats;
+use crate::write::overwrite;
 
 impl SearchIndexBuilder {
-    /// Writes all index files under `dir` (old index files in its `d/`, `p/`, `c/`, `f/`
-    /// subfolders are removed first) and returns statistics.
+    /// Writes all index files under `dir` and returns statistics. Index files an earlier index
+    /// left in its `d/`, `p/`, `c/`, `f/` subfolders are overwritten in place, and those this
+    /// index no longer has are removed at the end (deleting and recreating thousands of files
+    /// makes ext4 slow to create the next ones).
     pub fn write(self, dir: &Path) -> io::Result<SearchStats> {
-        for (sub, ext) in [("d", ".bin"), ("p", ".bin"), ("c", ".json"), ("f", ".bin")] {
-            clear_old_files(&dir.join(sub), ext)?;
+        let mut old_files = Vec::new();
+        for (sub, ext) in INDEX_FOLDERS {
+            list_old_files(dir, sub, ext, &mut old_files)?;
         }
         let docs = self.doc_lens.len() as u32;
         let total: u64 = self.doc_lens.iter().map(|&l| u64::from(l)).sum();
@@ -42,6 +47,8 @@ impl SearchIndexBuilder {
             shards: plans.len() as u32,
             ..SearchStats::default()
         };
+        // Each shard writes its dictionary file and its external postings files.
+        let external_postings = shard_stats.iter().map(|&(files, _, _)| files - 1).sum::<u64>();
         // A digest of every file's content, in a fixed order: the manifest's `version`.
         let mut digest = 0u64;
         for (files, bytes, h) in shard_stats {
@@ -56,18 +63,21 @@ impl SearchIndexBuilder {
             .enumerate()
             .map(|(i, rows)| {
                 let body = format!("{rows}]\n");
-                fs::write(dir.join(format::chunk_path(i as u32)), &body)?;
+                overwrite(&dir.join(format::chunk_path(i as u32)), body.as_bytes())?;
                 Ok((body.len() as u64, store::hash(body.as_bytes())))
             })
             .collect::<io::Result<Vec<(u64, u64)>>>()?;
-        stats.files += chunk_stats.len() as u64;
+        let chunk_count = chunk_stats.len() as u64;
+        stats.files += chunk_count;
         for (bytes, h) in chunk_stats {
             stats.bytes += bytes;
             digest = combine(digest, h);
         }
 
+        let mut written = HashSet::new();
         let mut write = |rel: String, bytes: &[u8]| -> io::Result<()> {
-            fs::write(dir.join(rel), bytes)?;
+            overwrite(&dir.join(&rel), bytes)?;
+            written.insert(rel);
             stats.files += 1;
             stats.bytes += bytes.len() as u64;
             digest = combine(digest, store::hash(bytes));
@@ -108,9 +118,24 @@ impl SearchIndexBuilder {
         let json = serde_json::to_vec(&manifest).map_err(io::Error::other)?;
         manifest.version = format!("{:016x}", combine(digest, store::hash(&json)));
         let json = serde_json::to_vec(&manifest).map_err(io::Error::other)?;
-        fs::write(dir.join(format::MANIFEST), &json)?;
+        overwrite(&dir.join(format::MANIFEST), &json)?;
         stats.files += 1;
         stats.bytes += json.len() as u64;
+
+        // What the new index did not write again: shard, postings and chunk files are numbered
+        // from 0, so the new ones are those below the counts; filter files are named.
+        let is_current = |rel: &str| {
+            let number = |prefix: &str, ext: &str| {
+                rel.strip_prefix(prefix).and_then(|r| r.strip_suffix(ext)).and_then(|n| n.parse::<u64>().ok())
+            };
+            number("d/", ".bin").is_some_and(|n| n < plans.len() as u64)
+                || number("p/", ".bin").is_some_and(|n| n < external_postings)
+                || number("c/", ".json").is_some_and(|n| n < chunk_count)
+                || written.contains(rel)
+        };
+        for rel in old_files.iter().filter(|rel| !is_current(rel)) {
+            fs::remove_file(dir.join(rel))?;
+        }
         Ok(stats)
     }
 }
@@ -119,15 +144,21 @@ fn combine(h: u64, x: u64) -> u64 {
     (h.rotate_left(5) ^ x).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
-/// Creates `dir`, or removes the `*<ext>` files an earlier index left in it (and only those).
-fn clear_old_files(dir: &Path, ext: &str) -> io::Result<()> {
-    if !dir.exists() {
-        return fs::create_dir_all(dir);
+/// The index's subfolders and the extension of the files it writes there.
+const INDEX_FOLDERS: [(&str, &str); 4] = [("d", ".bin"), ("p", ".bin"), ("c", ".json"), ("f", ".bin")];
+
+/// Creates `dir/sub`, or adds the `sub/*<ext>` files an earlier index left in it to `found`.
+fn list_old_files(dir: &Path, sub: &str, ext: &str, found: &mut Vec<String>) -> io::Result<()> {
+    let path = dir.join(sub);
+    if !path.is_dir() {
+        return fs::create_dir_all(path);
     }
-    for e in fs::read_dir(dir)? {
+    for e in fs::read_dir(path)? {
         let e = e?;
-        if e.file_type()?.is_file() && e.file_name().to_string_lossy().ends_with(ext) {
-            fs::remove_file(e.path())?;
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if e.file_type()?.is_file() && name.ends_with(ext) {
+            found.push(format!("{sub}/{name}"));
         }
     }
     Ok(())
@@ -206,7 +237,7 @@ impl ShardCtx<'_> {
             let raw = &enc;
             let term = b.table.get(id);
             if raw.len() as u32 > b.opts.inline_max {
-                fs::write(self.dir.join(format::postings_path(ext)), raw)?;
+                overwrite(&self.dir.join(format::postings_path(ext)), raw)?;
                 digest = combine(digest, store::hash(raw));
                 format::put_entry(&mut out, prev, term, st.df, raw, Some(ext));
                 files += 1;
@@ -217,7 +248,7 @@ impl ShardCtx<'_> {
             }
             prev = term;
         }
-        fs::write(self.dir.join(format::shard_path(i)), &out)?;
+        overwrite(&self.dir.join(format::shard_path(i)), &out)?;
         Ok((files, bytes + out.len() as u64, combine(digest, store::hash(&out))))
     }
 

@@ -279,6 +279,9 @@ awk '
             printf "kbsite/floor: wall %.2fx\n", wall[k] / wall[f]
         else
             print "kbsite/floor: n/a (kbsite failed)"
+        r = idx["kbsite-rebuild-2"]
+        if (r && st[r] == "ok" && f && st[f] == "ok" && wall[f] > 0)
+            printf "kbsite steady-state rebuild (kbsite-rebuild-2)/floor: wall %.2fx%s\n", wall[r] / wall[f], (h && st[h] == "ok") ? sprintf(", /hugo: wall %.2fx", wall[r] / wall[h]) : ""
         fh = idx["floor-hugo"]
         if (h && st[h] == "ok" && fh && st[fh] == "ok" && wall[fh] > 0)
             printf "hugo/floor:   wall %.2fx\n", wall[h] / wall[fh]

@@ -5,6 +5,7 @@ use std::borrow::Cow;
 
 use serde_json::{json, Value as Json};
 
+use super::iso_date;
 use super::markdown::{escape_into, TextLinker};
 use crate::analyze::kb_index::{KbSite, Term, TermKind};
 use crate::analyze::mentions::for_each_mention;
@@ -81,7 +82,7 @@ impl<'a> KbRender<'a> {
             ("id", art.map_or("", |a| a.id.as_str()).into()),
             ("title", page.title.as_str().into()),
             ("url", self.urls[id].as_str().into()),
-            ("date", art.and_then(|a| a.last_modified).map(|d| d.format("%Y-%m-%d").to_string()).into()),
+            ("date", art.and_then(|a| a.last_modified).map(iso_date).into()),
         ])
     }
 
@@ -101,7 +102,7 @@ impl<'a> KbRender<'a> {
             ("operating_systems", art.operating_systems.as_str().into()),
             ("keywords", art.keywords.iter().map(|k| term_link(c, TermKind::Keywords, k)).collect()),
             ("technology", art.technology.iter().map(|t| term_link(c, TermKind::Technology, t)).collect()),
-            ("last_modified", art.last_modified.map(|d| d.format("%Y-%m-%d").to_string()).into()),
+            ("last_modified", art.last_modified.map(iso_date).into()),
             ("last_modified_raw", art.last_modified_raw.as_str().into()),
             (
                 "year",

@@ -46,7 +46,7 @@ impl<'a> Renderer<'a> {
             map.insert("url".into(), page.url.clone().into());
             map.insert("path".into(), page.rel().into());
             if let Some(d) = page.date {
-                map.insert("date".into(), d.format("%Y-%m-%d").to_string().into());
+                map.insert("date".into(), iso_date(d).into());
             }
         }
         value
@@ -142,5 +142,32 @@ fn inject_before_body_end(html: &mut String, script: &str) {
     match html.rfind("</body>") {
         Some(i) => html.insert_str(i, script),
         None => html.push_str(script),
+    }
+}
+
+/// `YYYY-MM-DD`. Written digit by digit: it runs for every listed article of every index page,
+/// and chrono's `format` parses its pattern on each call.
+pub fn iso_date(d: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    let (y, m, day) = (d.year(), d.month(), d.day());
+    if !(0..=9999).contains(&y) {
+        return d.format("%Y-%m-%d").to_string();
+    }
+    let y = y as u32;
+    let digits = [y / 1000, y / 100 % 10, y / 10 % 10, y % 10, 10, m / 10, m % 10, 10, day / 10, day % 10];
+    digits.iter().map(|&n| if n == 10 { '-' } else { char::from(b'0' + n as u8) }).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    #[test]
+    fn iso_date_matches_chrono() {
+        for (y, m, d) in [(1997, 6, 19), (2002, 12, 31), (1988, 1, 1), (999, 10, 5), (0, 2, 29), (12345, 3, 4)] {
+            let date = NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            assert_eq!(super::iso_date(date), date.format("%Y-%m-%d").to_string());
+        }
+        assert_eq!(super::iso_date(NaiveDate::from_ymd_opt(1997, 6, 9).unwrap()), "1997-06-09");
     }
 }

@@ -16,7 +16,7 @@
 #   1. cargo build --release (kbsite, kbgen, kbfloor);
 #   2. generate the corpus once: bench/out/corpus-<N> (kbsite/Jekyll format) and
 #      bench/out/hugo-<N> (Hugo format); existing corpora are reused;
-#   3. delete the old timed outputs (bench/out/runs), then warm all inputs;
+#   3. move the old timed outputs (bench/out/runs) aside, warm all inputs;
 #   4. /usr/bin/time -v a full `kbsite build --root CORPUS --output FRESH --quiet`
 #      and two more builds over that existing output (the third reuses the
 #      folder the second kept aside: the steady state);
@@ -28,8 +28,8 @@
 #   8. a table: wall s, CPU s (user+sys), peak RSS MB, output files, output MB,
 #      and the ratios kbsite/hugo and kbsite/floor.
 #
-# Every timed run writes into its own fresh folder under bench/out/runs/ (old
-# ones are deleted at the start only: this disk is slow at creating files right
+# Every timed run writes into its own fresh folder under bench/out/runs/ (the old
+# ones are deleted after the timed runs: this disk is slow at creating files right
 # after deleting many). A failing step is reported and the script continues.
 # Logs and /usr/bin/time reports: bench/out/runs/<name>.log / <name>.time;
 # the table is also saved as bench/out/runs/results.tsv.
@@ -122,9 +122,14 @@ EOF
 fi
 
 # ---------------------------------------------------------------- 3. clean + warm
-say "removing old outputs, warming inputs"
-rm -rf "$RUNS"
-sync
+# The previous run's outputs are moved aside and deleted only after the timed runs: ext4 creates
+# files slowly for a while after many were deleted, which would tax the first build here.
+say "moving old outputs aside, warming inputs"
+OLD_RUNS=
+if [[ -d $RUNS ]]; then
+    OLD_RUNS=$RUNS.old.$$
+    mv "$RUNS" "$OLD_RUNS"
+fi
 mkdir -p "$RUNS"
 warm_dirs=("$CORPUS" "$HUGO_SRC")
 (( HAVE_SAMPLE )) && warm_dirs+=("$SAMPLE_COPY")
@@ -288,3 +293,8 @@ awk '
     }' "$RUNS/results.raw"
 echo
 echo "floor wall = kbfloor's own timing of the writes; details in $RUNS/*.log, $RUNS/*.time"
+
+if [[ -n $OLD_RUNS ]]; then
+    echo "removing the previous run's outputs ($OLD_RUNS)"
+    rm -rf "$OLD_RUNS"
+fi

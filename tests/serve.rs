@@ -199,6 +199,35 @@ fn a_broken_file_shows_the_error_keeps_the_old_site_and_recovers() {
 }
 
 #[test]
+fn a_save_without_changes_reloads_nothing_but_undoing_a_broken_edit_does() {
+    let (_tmp, root) = fixture("basic");
+    let server = serve(&root);
+    let addr = server.addr();
+    let mut es = events(&server);
+    let good = read(&root, ARTICLE_SRC);
+    let generation = || {
+        let status: serde_json::Value = serde_json::from_slice(&get(addr, "/__kbsite/status").body).unwrap();
+        status["generation"].as_u64().expect("a generation number")
+    };
+    let before = generation();
+
+    // Saved again as it was: the rebuild writes nothing, so open pages are left alone.
+    write(&root, ARTICLE_SRC, &good);
+    assert_eq!(es.next_within(Duration::from_millis(1500)), None, "no reload for an unchanged save");
+    assert_eq!(generation(), before);
+
+    // Broken, then put back exactly as it was: nothing to write, but pages showing the error reload.
+    write(&root, ARTICLE_SRC, "---\ntitle: [unclosed\n---\nbody\n");
+    es.expect("error", TIMEOUT);
+    write(&root, ARTICLE_SRC, &good);
+    es.expect("reload", TIMEOUT);
+    let status: serde_json::Value = serde_json::from_slice(&get(addr, "/__kbsite/status").body).unwrap();
+    assert_eq!(status["ok"], true);
+    assert_eq!(generation(), before + 1);
+    server.shutdown().unwrap();
+}
+
+#[test]
 fn static_and_config_changes_rebuild_and_a_new_baseurl_is_served() {
     let (_tmp, root) = fixture("basic");
     let server = serve(&root);

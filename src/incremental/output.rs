@@ -74,7 +74,12 @@ impl Sink for Overlay {
         Ok(())
     }
 
+    /// Stages `bytes` for `rel`, unless the live file holds exactly these bytes already: a save
+    /// that changes nothing visible then writes, renames and reloads nothing.
     fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
+        if holds(&self.output.join(rel), bytes) {
+            return Ok(());
+        }
         let path = self.target(rel)?;
         std::fs::write(&path, bytes).with_context(|| format!("failed to write `{}`", path.display()))
     }
@@ -84,6 +89,13 @@ impl Sink for Overlay {
         std::fs::copy(from, &path)
             .with_context(|| format!("failed to copy `{}` to `{}`", from.display(), path.display()))
     }
+}
+
+/// Whether the file at `path` holds exactly `bytes` (read only when the sizes match; the live
+/// output is usually in the page cache while serving).
+fn holds(path: &Path, bytes: &[u8]) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
+        && std::fs::read(path).is_ok_and(|old| old == bytes)
 }
 
 /// Deletes one output file and the folders it leaves empty (up to the output folder).

@@ -212,13 +212,18 @@ pub fn rebuild_with(
         }
     };
     let shared = &state.shared;
-    *shared.site.write().unwrap_or_else(|e| e.into_inner()) =
-        SiteView { output: state.config.output.clone(), baseurl: state.config.baseurl.clone() };
-    shared.set_status(|s| {
-        s.generation += 1;
-        s.error = None;
-    });
-    let _ = shared.events.send(LiveEvent::Reload);
+    // A round that wrote and deleted nothing (a save without changes, the second watcher batch
+    // of one change) leaves open pages as they are, unless they show the last build's error.
+    let unchanged = !outcome.full && outcome.written.is_empty() && outcome.deleted.is_empty();
+    if !unchanged || shared.status().error.is_some() {
+        *shared.site.write().unwrap_or_else(|e| e.into_inner()) =
+            SiteView { output: state.config.output.clone(), baseurl: state.config.baseurl.clone() };
+        shared.set_status(|s| {
+            s.generation += 1;
+            s.error = None;
+        });
+        let _ = shared.events.send(LiveEvent::Reload);
+    }
     outcome.reload_after = started.elapsed();
     if !state.quiet {
         for w in &outcome.warnings {

@@ -23,6 +23,11 @@ fn serve_with(root: &Path, opts: ServeOptions) -> ServeHandle {
     start(ServeOptions { root: root.to_path_buf(), port: 0, quiet: true, ..opts }).expect("server starts")
 }
 
+/// `/__kbsite/status` as JSON.
+fn status_of(addr: std::net::SocketAddr) -> serde_json::Value {
+    serde_json::from_slice(&get(addr, "/__kbsite/status").body).expect("status is JSON")
+}
+
 /// An event stream that has seen its `hello`, so it is subscribed before the test edits files.
 fn events(server: &ServeHandle) -> EventStream {
     let mut es = EventStream::connect(server.addr());
@@ -176,7 +181,7 @@ fn a_broken_file_shows_the_error_keeps_the_old_site_and_recovers() {
     late.expect("hello", TIMEOUT);
     let replay = late.expect("error", TIMEOUT);
     assert_eq!(replay.data, error.data);
-    let status: serde_json::Value = serde_json::from_slice(&get(addr, "/__kbsite/status").body).unwrap();
+    let status = status_of(addr);
     assert_eq!(status["ok"], false);
     assert!(status["error"].as_str().unwrap().contains("kb/001/Q1001/README.md"));
 
@@ -185,7 +190,7 @@ fn a_broken_file_shows_the_error_keeps_the_old_site_and_recovers() {
     es.expect("reload", TIMEOUT);
     late.expect("reload", TIMEOUT);
     assert!(get(addr, ARTICLE).text().contains("Fixed again."));
-    let status: serde_json::Value = serde_json::from_slice(&get(addr, "/__kbsite/status").body).unwrap();
+    let status = status_of(addr);
     assert_eq!(status["ok"], true);
 
     // A template error is reported the same way.
@@ -205,10 +210,7 @@ fn a_save_without_changes_reloads_nothing_but_undoing_a_broken_edit_does() {
     let addr = server.addr();
     let mut es = events(&server);
     let good = read(&root, ARTICLE_SRC);
-    let generation = || {
-        let status: serde_json::Value = serde_json::from_slice(&get(addr, "/__kbsite/status").body).unwrap();
-        status["generation"].as_u64().expect("a generation number")
-    };
+    let generation = || status_of(addr)["generation"].as_u64().expect("a generation number");
     let before = generation();
 
     // Saved again as it was: the rebuild writes nothing, so open pages are left alone.
@@ -221,7 +223,7 @@ fn a_save_without_changes_reloads_nothing_but_undoing_a_broken_edit_does() {
     es.expect("error", TIMEOUT);
     write(&root, ARTICLE_SRC, &good);
     es.expect("reload", TIMEOUT);
-    let status: serde_json::Value = serde_json::from_slice(&get(addr, "/__kbsite/status").body).unwrap();
+    let status = status_of(addr);
     assert_eq!(status["ok"], true);
     assert_eq!(generation(), before + 1);
     server.shutdown().unwrap();

@@ -75,11 +75,21 @@ fn collect_tokens(text: &str, in_title: bool, buf: &mut String, spans: &mut Vec<
 /// Tokenizes one document (see [`tokenize`](super::tokenize) for the rules). Pure and
 /// `Send`: the build calls it in parallel. Terms are listed in order of first appearance.
 pub fn analyze_doc(title: &str, body: &str) -> DocTerms {
-    let mut buf = String::new();
-    let mut spans = Vec::new();
+    // Sized up front from the text (tokens are at most as long; about one per 7 bytes of
+    // English), so the buffers are not grown by copying as tokens arrive.
+    let text_len = title.len() + body.len();
+    let mut buf = String::with_capacity(text_len + 16);
+    let mut spans = Vec::with_capacity(text_len / 6 + 4);
     collect_tokens(title, true, &mut buf, &mut spans);
     collect_tokens(body, false, &mut buf, &mut spans);
-    let mut out = DocTerms { tokens: spans.len() as u32, ..DocTerms::default() };
+    // Distinct terms are fewer than tokens; their text is at most the tokens' text. Not shrunk
+    // afterwards: the build adds each batch of documents right after analyzing it.
+    let mut out = DocTerms {
+        text: String::with_capacity(buf.len()),
+        ends: Vec::with_capacity(spans.len()),
+        counts: Vec::with_capacity(spans.len()),
+        tokens: spans.len() as u32,
+    };
     // Count with a small open-addressing table of indexes into `out`.
     let cap = (spans.len() * 2).next_power_of_two().max(16);
     let mask = cap - 1;
@@ -110,9 +120,6 @@ pub fn analyze_doc(title: &str, body: &str) -> DocTerms {
             i = (i + 1) & mask;
         }
     }
-    out.text.shrink_to_fit();
-    out.ends.shrink_to_fit();
-    out.counts.shrink_to_fit();
     out
 }
 

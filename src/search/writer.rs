@@ -123,17 +123,11 @@ impl SearchIndexBuilder {
         stats.bytes += json.len() as u64;
 
         // What the new index did not write again: shard, postings and chunk files are numbered
-        // from 0, so the new ones are those below the counts; filter files are named.
-        let is_current = |rel: &str| {
-            let number = |prefix: &str, ext: &str| {
-                rel.strip_prefix(prefix).and_then(|r| r.strip_suffix(ext)).and_then(|n| n.parse::<u64>().ok())
-            };
-            number("d/", ".bin").is_some_and(|n| n < plans.len() as u64)
-                || number("p/", ".bin").is_some_and(|n| n < external_postings)
-                || number("c/", ".json").is_some_and(|n| n < chunk_count)
-                || written.contains(rel)
-        };
-        for rel in old_files.iter().filter(|rel| !is_current(rel)) {
+        // from 0; filter files were recorded by name.
+        written.extend((0..plans.len()).map(format::shard_path));
+        written.extend((0..external_postings as u32).map(format::postings_path));
+        written.extend((0..chunk_count as u32).map(format::chunk_path));
+        for rel in old_files.iter().filter(|rel| !written.contains(*rel)) {
             fs::remove_file(dir.join(rel))?;
         }
         Ok(stats)

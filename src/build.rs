@@ -267,7 +267,7 @@ pub fn build_keeping(config: &SiteConfig, opts: &BuildOptions) -> Result<(BuildR
     // freeing the record of written files at the build's peak of memory.
     let ok = result.is_ok() && !diags.has_errors();
     if ok && config.search.enabled {
-        stage.own_tree("search");
+        stage.own_tree("search"); // the search writer removes its own stale files
     }
     let cleaned = if ok { stage.remove_stale() } else { Ok(()) };
     let search = match ok {
@@ -334,7 +334,6 @@ pub(crate) fn build_search_index(
     let mut builder = search::SearchIndexBuilder::new();
     builder.add_parallel(&docs, 512, |&i| search_doc(config, prepared, i));
     let stats = builder.write(&dir.join("search")).context("failed to write the search index")?;
-    sink.own_tree("search");
     Ok(Some(stats))
 }
 

@@ -21,8 +21,6 @@ pub trait Sink: Sync {
     fn dir(&self) -> Option<&Path> {
         None
     }
-    /// Declares that a writer with its own clean-up wrote everything under `rel/`.
-    fn own_tree(&self, _rel: &str) {}
 }
 
 impl Sink for Stage {
@@ -38,18 +36,15 @@ impl Sink for Stage {
     fn dir(&self) -> Option<&Path> {
         Some(&self.dir)
     }
-    fn own_tree(&self, rel: &str) {
-        Stage::own_tree(self, rel)
-    }
 }
 
 /// A build's output under construction, in `<output>.kbsite-new`.
 ///
 /// The folder of the site before the current one (`<output>.kbsite-old`, kept by the last swap)
-/// is reused as the staging folder: files are overwritten in place (and not rewritten at all
-/// when unchanged), folders already exist, and only what the new build no longer produces is
-/// removed at the end. On this kind of disk, creating files soon after deleting many costs 2–4×,
-/// so a rebuild that deleted and recreated 250,000 entries paid twice; reuse pays neither.
+/// is reused as the staging folder: files are overwritten in place (see [`overwrite`]), folders
+/// already exist, and only what the new build no longer produces is removed at the end. On this
+/// kind of disk, creating files soon after deleting many costs 2–4×, so a rebuild that deleted
+/// and recreated 250,000 entries paid twice; reuse pays neither.
 /// The live output is untouched until [`Stage::commit`] renames it aside.
 pub struct Stage {
     pub output: PathBuf,

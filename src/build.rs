@@ -358,7 +358,7 @@ pub(crate) fn search_doc(config: &SiteConfig, prepared: &Prepared, i: usize) -> 
         title: page.title.clone(),
         product: art.map(|a| a.product.clone()).unwrap_or_default(),
         year: art.and_then(|a| a.last_modified).and_then(|d| u16::try_from(chrono::Datelike::year(&d)).ok()),
-        date: art.and_then(|a| a.last_modified).map(|d| d.to_string()).unwrap_or_default(),
+        date: art.and_then(|a| a.last_modified).map(crate::render::iso_date).unwrap_or_default(),
         url: config.relative_url(&page.url),
     };
     let terms = search::analyze_doc(&page.title, &body);

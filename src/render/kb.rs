@@ -61,7 +61,13 @@ fn term_url(config: &SiteConfig, kind: TermKind, name: &str) -> Json {
 /// A JSON object from values that are JSON already. (`json!` would serialize each value again:
 /// a deep copy of every list, once per page.)
 fn object<const N: usize>(entries: [(&str, Json); N]) -> Json {
-    Json::Object(entries.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+    // Inserted one by one: `collect` into the map would gather, sort and bulk-load the
+    // entries, several times the work for a handful of keys.
+    let mut map = serde_json::Map::new();
+    for (k, v) in entries {
+        map.insert(k.to_string(), v);
+    }
+    Json::Object(map)
 }
 
 impl<'a> KbRender<'a> {

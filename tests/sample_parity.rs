@@ -386,3 +386,28 @@ fn sample_structured_view_keeps_every_visible_character() {
         failures.iter().take(10).cloned().collect::<Vec<_>>().join("\n")
     );
 }
+
+/// The front-matter fast path (`parse_flat`) returns exactly what serde_yaml returns, on every
+/// page of the sample, and it is the path the sample's pages take.
+#[test]
+fn sample_front_matter_fast_path_equals_serde_yaml() {
+    let Some(shared) = shared() else { return };
+    let (mut pages, mut flat) = (0, 0);
+    for entry in walkdir::WalkDir::new(shared.join("site")) {
+        let entry = entry.unwrap();
+        if entry.path().extension().is_none_or(|e| e != "md") {
+            continue;
+        }
+        let text = std::fs::read_to_string(entry.path()).unwrap();
+        let Some(split) = kbsite::load::frontmatter::split(&text) else { continue };
+        pages += 1;
+        let full: serde_yaml::Value = serde_yaml::from_str(split.yaml).unwrap();
+        if let Some(m) = kbsite::load::frontmatter::parse_flat(split.yaml) {
+            assert_eq!(serde_yaml::Value::Mapping(m), full, "{}", entry.path().display());
+            flat += 1;
+        }
+    }
+    assert!(pages > 9_000, "sample pages with front matter: {pages}");
+    eprintln!("fast path: {flat} of {pages} pages");
+    assert!(flat * 100 >= pages * 99, "fast path taken for {flat} of {pages} pages");
+}

@@ -20,7 +20,7 @@ use crate::build::{self, Laps, WrittenPage};
 use crate::config::SiteConfig;
 use crate::diagnostics::{BuildFailed, Diagnostics, Severity};
 use crate::load::{self, LoadedPage, SourceFile};
-use crate::render::kb::KbRender;
+use crate::render::kb::{generated_pages, KbRender};
 use crate::render::templates::Templates;
 use crate::render::{highlight, Renderer};
 use crate::theme;
@@ -289,7 +289,7 @@ impl LiveSite {
         let (pages, kb, assets) = (&prepared.pages, &prepared.kb, &prepared.assets);
         let kb_render = KbRender { config, kb, pages, urls: Cow::Borrowed(urls.as_slice()) };
         let home_taken = pages.iter().any(|p| p.url == "/");
-        let index_pages = kb_render.generated_pages(home_taken);
+        let index_pages = generated_pages(config, kb, pages, home_taken);
         let index_moved = index_pages.iter().map(|g| &g.output).ne(prepared.index_pages.iter().map(|g| &g.output));
         if index_moved {
             let now: HashSet<&str> = index_pages.iter().map(|g| g.output.as_str()).collect();

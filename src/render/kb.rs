@@ -160,62 +160,68 @@ pub fn term_page_url(term: &Term, n: usize) -> String {
     }
 }
 
+/// The `count` most recently modified articles.
+fn recent(kb: &KbSite, pages: &[Page], count: usize) -> Vec<PageId> {
+    let articles: Vec<PageId> = (0..pages.len()).filter(|&i| kb.article(i).is_some()).collect();
+    kb.newest(articles, count)
+}
+
 fn output_of(url: &str) -> String {
     format!("{}index.html", url.trim_start_matches('/'))
 }
 
-impl KbRender<'_> {
-    /// Every index page of the archive: term pages (paginated), overviews, and the home page
-    /// when the site has no page of its own at `/`.
-    pub fn generated_pages(&self, home_taken: bool) -> Vec<GeneratedPage> {
-        let mut out = Vec::new();
-        if self.config.search.enabled {
-            out.push(GeneratedPage {
-                url: "/search/".into(),
-                output: "search/index.html".into(),
-                template: "search.html",
-                what: Generated::Search,
-                lists: Vec::new(),
-            });
-        }
-        let size = self.config.kb.page_size;
-        // A site without KB articles gets no archive indexes.
-        let kinds = if self.kb.article_count() > 0 { &TermKind::ALL[..] } else { &[] };
-        for &kind in kinds {
-            for (index, term) in self.kb.terms(kind).iter().enumerate() {
-                for (i, chunk) in term.pages.chunks(size).enumerate() {
-                    let url = term_page_url(term, i + 1);
-                    out.push(GeneratedPage {
-                        output: output_of(&url),
-                        url,
-                        template: "kb_term.html",
-                        what: Generated::Term { kind, index, n: i + 1 },
-                        lists: chunk.to_vec(),
-                    });
-                }
-            }
-            let url = format!("/{}/", kind.folder());
-            out.push(GeneratedPage {
-                output: output_of(&url),
-                url,
-                template: "kb_overview.html",
-                what: Generated::Overview(kind),
-                lists: Vec::new(),
-            });
-        }
-        if !home_taken && !kinds.is_empty() {
-            let recent = self.recent(20);
-            out.push(GeneratedPage {
-                url: "/".into(),
-                output: "index.html".into(),
-                template: "kb_home.html",
-                what: Generated::Home,
-                lists: recent,
-            });
-        }
-        out
+/// Every index page of the archive: term pages (paginated), overviews, and the home page when
+/// the site has no page of its own at `/`.
+pub fn generated_pages(config: &SiteConfig, kb: &KbSite, pages: &[Page], home_taken: bool) -> Vec<GeneratedPage> {
+    let mut out = Vec::new();
+    if config.search.enabled {
+        out.push(GeneratedPage {
+            url: "/search/".into(),
+            output: "search/index.html".into(),
+            template: "search.html",
+            what: Generated::Search,
+            lists: Vec::new(),
+        });
     }
+    let size = config.kb.page_size;
+    // A site without KB articles gets no archive indexes.
+    let kinds = if kb.article_count() > 0 { &TermKind::ALL[..] } else { &[] };
+    for &kind in kinds {
+        for (index, term) in kb.terms(kind).iter().enumerate() {
+            for (i, chunk) in term.pages.chunks(size).enumerate() {
+                let url = term_page_url(term, i + 1);
+                out.push(GeneratedPage {
+                    output: output_of(&url),
+                    url,
+                    template: "kb_term.html",
+                    what: Generated::Term { kind, index, n: i + 1 },
+                    lists: chunk.to_vec(),
+                });
+            }
+        }
+        let url = format!("/{}/", kind.folder());
+        out.push(GeneratedPage {
+            output: output_of(&url),
+            url,
+            template: "kb_overview.html",
+            what: Generated::Overview(kind),
+            lists: Vec::new(),
+        });
+    }
+    if !home_taken && !kinds.is_empty() {
+        let recent = recent(kb, pages, 20);
+        out.push(GeneratedPage {
+            url: "/".into(),
+            output: "index.html".into(),
+            template: "kb_home.html",
+            what: Generated::Home,
+            lists: recent,
+        });
+    }
+    out
+}
 
+impl KbRender<'_> {
     /// The `page` value of a generated page.
     pub fn page_json(&self, g: &GeneratedPage) -> Json {
         match g.what {
@@ -271,12 +277,6 @@ impl KbRender<'_> {
         // Set apart: `json!` would copy the list once more.
         page["kb_index"]["articles"] = chunk.iter().map(|&p| self.summary(p)).collect();
         page
-    }
-
-    /// The `count` most recently modified articles.
-    fn recent(&self, count: usize) -> Vec<PageId> {
-        let articles: Vec<PageId> = (0..self.pages.len()).filter(|&i| self.kb.article(i).is_some()).collect();
-        self.kb.newest(articles, count)
     }
 
     fn home_json(&self, recent: &[PageId]) -> Json {

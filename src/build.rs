@@ -77,6 +77,9 @@ pub struct BuildReport {
     pub unresolved_mentions: Vec<(String, u32)>,
     /// The search index, when enabled.
     pub search: Option<SearchStats>,
+    /// With `record_outputs`: every page's [`search_entry_hash`], by page id (serve compares
+    /// them to tell whether an edit changed the index).
+    pub search_hashes: Vec<u64>,
     pub output_dir: PathBuf,
 }
 
@@ -273,8 +276,13 @@ pub fn build_keeping(config: &SiteConfig, opts: &BuildOptions) -> Result<(BuildR
         stage.own_tree("search"); // the search writer removes its own stale files
     }
     let cleaned = if ok { stage.remove_stale() } else { Ok(()) };
+    let mut search_hashes = Vec::new();
+    if opts.record_outputs && config.search.enabled {
+        search_hashes = vec![0; prepared.pages.len()];
+    }
+    let hashes = (!search_hashes.is_empty()).then_some(&mut search_hashes);
     let search = match ok {
-        true => cleaned.and_then(|()| build_search_index(config, &prepared, &stage)),
+        true => cleaned.and_then(|()| build_search_index(config, &prepared, &stage, hashes)),
         false => Ok(None),
     };
     laps.lap("search");
@@ -315,6 +323,7 @@ pub fn build_keeping(config: &SiteConfig, opts: &BuildOptions) -> Result<(BuildR
         outputs: records,
         unresolved_mentions: unresolved,
         search,
+        search_hashes,
         output_dir: config.output.clone(),
     };
     Ok((report, prepared))
@@ -327,6 +336,7 @@ pub(crate) fn build_search_index(
     config: &SiteConfig,
     prepared: &Prepared,
     sink: &dyn Sink,
+    hashes: Option<&mut Vec<u64>>,
 ) -> Result<Option<SearchStats>> {
     if !config.search.enabled {
         return Ok(None);
@@ -335,19 +345,53 @@ pub(crate) fn build_search_index(
     let Some(dir) = sink.dir() else { return Ok(None) };
     let docs = search_docs(prepared);
     let mut builder = search::SearchIndexBuilder::new();
-    builder.add_parallel(&docs, 512, |&i| search_doc(config, prepared, i));
+    add_search_docs(config, prepared, &docs, &mut builder, hashes);
     let stats = builder.write(&dir.join("search")).context("failed to write the search index")?;
     Ok(Some(stats))
 }
 
-/// The pages the search index holds: titled HTML pages other than the 404 page.
+/// Adds the search documents of pages `docs` to `builder`; with `hashes` (one slot per page),
+/// also stores each one's [`search_entry_hash`].
+pub(crate) fn add_search_docs(
+    config: &SiteConfig,
+    prepared: &Prepared,
+    docs: &[usize],
+    builder: &mut search::SearchIndexBuilder,
+    hashes: Option<&mut Vec<u64>>,
+) {
+    let Some(hashes) = hashes else {
+        builder.add_parallel(docs, 512, |&i| search_doc(config, prepared, i));
+        return;
+    };
+    let seen = std::sync::Mutex::new(Vec::with_capacity(docs.len()));
+    builder.add_parallel(docs, 512, |&i| {
+        let doc = search_doc(config, prepared, i);
+        let h = crate::incremental::fingerprint::hash_of(&doc);
+        seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((i, h));
+        doc
+    });
+    for (i, h) in seen.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner) {
+        hashes[i] = h;
+    }
+}
+
+/// Whether page `p` is in the search index: a titled HTML page other than the 404 page.
+pub(crate) fn is_search_doc(p: &Page) -> bool {
+    p.output.ends_with(".html") && p.output != "404.html" && !p.title.is_empty()
+}
+
+/// The pages the search index holds ([`is_search_doc`]).
 pub(crate) fn search_docs(prepared: &Prepared) -> Vec<usize> {
-    (0..prepared.pages.len())
-        .filter(|&i| {
-            let p = &prepared.pages[i];
-            p.output.ends_with(".html") && p.output != "404.html" && !p.title.is_empty()
-        })
-        .collect()
+    (0..prepared.pages.len()).filter(|&i| is_search_doc(&prepared.pages[i])).collect()
+}
+
+/// What page `i` puts in the search index, as a hash: its document and terms, or 0 when it is
+/// not indexed. Equal hashes: the index need not change for this page.
+pub(crate) fn search_entry_hash(config: &SiteConfig, prepared: &Prepared, i: usize) -> u64 {
+    match is_search_doc(&prepared.pages[i]) {
+        true => crate::incremental::fingerprint::hash_of(&search_doc(config, prepared, i)),
+        false => 0,
+    }
 }
 
 /// One page's search document and terms; its body is read again.

@@ -190,6 +190,29 @@ fn editing_an_articles_text_rewrites_that_article_only() {
 }
 
 #[test]
+fn only_a_change_to_what_the_index_holds_rebuilds_the_search_index() {
+    let mut site = Site::new();
+    let a = site.articles[5].clone();
+    let search = site.out().join("search");
+    let search_files = || tree(&search);
+    let indexed = search_files();
+    site.rewrite(&a, |t| t);
+    let r = site.ok(&[&a]);
+    assert!(r.search.is_none(), "a save without changes leaves the search index alone");
+    site.edit(&a, |t| add_text(&t, "Zyxwvutsr is a word no other article has."));
+    let r = site.ok(&[&a]);
+    assert!(r.search.is_some(), "new text is indexed");
+    assert_ne!(search_files(), indexed);
+    let other = site.articles[6].clone();
+    site.rewrite(&other, |t| t);
+    assert!(site.ok(&[&other]).search.is_none(), "hashes are kept by the rebuilt index too");
+    site.edit(&a, |t| t.replace("\tZyxwvutsr is a word no other article has.\n", ""));
+    assert!(site.ok(&[&a]).search.is_some(), "taking the text out is a change too");
+    assert_eq!(search_files(), indexed, "back to the first index, file for file");
+    site.assert_same_as_clean_build();
+}
+
+#[test]
 fn editing_a_title_updates_the_pages_that_show_it() {
     let mut site = Site::new();
     let a = site.articles[5].clone();

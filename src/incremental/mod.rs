@@ -21,9 +21,9 @@
 //! 3. Fingerprint every page and index page (a hash per page; no JSON, no rendering) and
 //!    render the outputs whose fingerprint changed into a staging folder; rename them into
 //!    the live output, delete outputs that are gone.
-//! 4. The caller tells open pages to reload; then the search index is rebuilt if a page
-//!    changed ([`LiveSite::rebuild_search`]), which at 60,000 articles takes seconds, so it
-//!    runs after the reload and stops early when new changes arrive.
+//! 4. The caller tells open pages to reload; then the search index is rebuilt if a page's
+//!    search entry changed ([`LiveSite::rebuild_search`]), which at 60,000 articles takes
+//!    seconds, so it runs after the reload and stops early when new changes arrive.
 //!
 //! [`KbSite::update`]: crate::analyze::kb_index::KbSite
 
@@ -70,8 +70,10 @@ pub struct LiveSite {
     written: Written,
     /// Changed paths not yet taken in (their round failed before it could).
     pending: Changed,
-    /// Some page changed since the search index was written.
+    /// Some page's search entry changed since the search index was written.
     search_stale: bool,
+    /// Per page: [`build::search_entry_hash`] of what the index holds, `None` when unknown.
+    search_hashes: Vec<Option<u64>>,
     /// Renders and writes changed outputs. More threads than cores: creating and renaming
     /// files blocks on the disk (~0.1 ms a file here), and rendering fills the waits.
     io_pool: rayon::ThreadPool,
@@ -174,6 +176,10 @@ impl LiveSite {
             highlight: highlight.is_some(),
             highlighted: highlight.map(|r| r.lists.iter().cloned().collect()).unwrap_or_default(),
         };
+        let search_hashes = match report.search_hashes.len() == pages.len() {
+            true => report.search_hashes.iter().copied().map(Some).collect(),
+            false => vec![None; pages.len()],
+        };
         LiveSite {
             prepared,
             opts,
@@ -187,6 +193,7 @@ impl LiveSite {
             written,
             pending: Changed::default(),
             search_stale: false,
+            search_hashes,
             io_pool: crate::write::io_pool(),
         }
     }
@@ -216,11 +223,12 @@ impl LiveSite {
         let prepared = &self.prepared;
         let docs = build::search_docs(prepared);
         let mut builder = SearchIndexBuilder::new();
+        let mut hashes = vec![0; prepared.pages.len()];
         for batch in docs.chunks(4096) {
             if interrupted() {
                 return Ok(None);
             }
-            builder.add_parallel(batch, 512, |&i| build::search_doc(config, prepared, i));
+            build::add_search_docs(config, prepared, batch, &mut builder, Some(&mut hashes));
         }
         if interrupted() {
             return Ok(None);
@@ -233,6 +241,7 @@ impl LiveSite {
         let stats = builder.write(&fresh).context("failed to write the search index")?;
         output::swap_search_index(&config.output, &fresh)?;
         self.search_stale = false;
+        self.search_hashes = hashes.into_iter().map(Some).collect();
         Ok(Some(stats))
     }
 }

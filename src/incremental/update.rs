@@ -15,6 +15,7 @@ use super::output::Overlay;
 use super::{LiveSite, Rebuilt};
 use crate::analyze::kb::KbArticle;
 use crate::analyze::kb_index::PageKb;
+use crate::analyze::kb_update::Remap;
 use crate::analyze::{self, Asset, Page, PageId};
 use crate::build::{self, Laps, WrittenPage};
 use crate::config::SiteConfig;
@@ -192,12 +193,12 @@ impl LiveSite {
         self.prepared.kb.update(&remap, fresh_kb);
         laps.lap("kb");
         self.urls = remap.apply(std::mem::take(&mut self.urls), fresh_urls);
+        self.search_stale |= self.search_entries_changed(config, &remap);
         let (pages, kb) = (&self.prepared.pages, &self.prepared.kb);
         let fresh_summary: Vec<u64> =
             remap.changed.iter().map(|&id| fingerprint::summary_hash(&pages[id], &self.urls[id], kb, id)).collect();
         self.summary = remap.apply(std::mem::take(&mut self.summary), fresh_summary);
         self.written.pages = remap.apply(std::mem::take(&mut self.written.pages), vec![0; remap.changed.len()]);
-        self.search_stale |= !remap.changed.is_empty() || !removed.is_empty();
         refresh.redirects |= kb.duplicate_numbers != old_duplicates;
         let changed_ids: HashSet<PageId> = remap.changed.iter().copied().collect();
         for &(kept, ignored) in &kb.duplicate_numbers {
@@ -274,6 +275,31 @@ impl LiveSite {
         laps.lap("update");
 
         self.finish_round(config, structural, refresh, diags, laps)
+    }
+
+    /// Whether the round's page changes (`remap`, already applied to the pages) change what the
+    /// search index holds: a page was removed or added, or a changed page's search entry differs
+    /// from the indexed one (or that one is unknown). A save without changes leaves it alone.
+    /// Keeps the per-page hashes in step with the pages.
+    fn search_entries_changed(&mut self, config: &SiteConfig, remap: &Remap) -> bool {
+        let fresh: Vec<Option<u64>> = match config.search.enabled {
+            true => {
+                remap.changed.par_iter().map(|&i| Some(build::search_entry_hash(config, &self.prepared, i))).collect()
+            }
+            false => vec![None; remap.changed.len()],
+        };
+        let mut indexed: HashMap<PageId, Option<u64>> = HashMap::new();
+        let mut removed = false;
+        let old = std::mem::take(&mut self.search_hashes);
+        self.search_hashes = remap.apply_keeping(old, fresh, |old_id, hash| match remap.old_to_new[old_id] {
+            Some(new_id) => drop(indexed.insert(new_id, hash)),
+            None => removed = true,
+        });
+        removed
+            || remap.changed.iter().any(|i| {
+                let before = indexed.get(i).copied().flatten();
+                before.is_none() || before != self.search_hashes[*i]
+            })
     }
 
     /// Steps 2 (derived files and checks) to 3 (render, write) of a round whose change was taken in.

@@ -13,7 +13,7 @@ use super::SearchDoc;
 
 /// The distinct terms of one document with their frequencies, compactly stored
 /// (one string buffer, no per-term allocation).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct DocTerms {
     /// Distinct terms concatenated, in order of first appearance.
     text: String,

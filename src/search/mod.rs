@@ -111,7 +111,7 @@ pub use reader::{DocRecord, Filters, Hit, ResultPage, SearchIndex};
 pub const CLIENT_JS: &str = include_str!("search.js");
 
 /// One searchable document.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct SearchDoc {
     /// Article id such as `"Q151228"`, or `""` for non-articles.
     pub id: String,

@@ -168,6 +168,14 @@ mod tests {
             assert_eq!(Some(flat), full_parse(yaml), "{yaml:?}");
         }
         assert_eq!(parse_flat("title: \"a: b\"\n").unwrap()["title"], serde_yaml::Value::from("a: b"));
+        // Words a YAML parser might read as numbers or other types: whenever the fast path takes
+        // them, it agrees with serde_yaml.
+        for word in ["inf", "Inf", "infinity", "Infinity", "nan", "NaN", "e5", "E5", "x1", "Null", "TRUE", "yes", "o"] {
+            let yaml = format!("title: {word}\n");
+            if let Some(flat) = parse_flat(&yaml) {
+                assert_eq!(Some(flat), full_parse(&yaml), "{yaml:?}");
+            }
+        }
     }
 
     #[test]

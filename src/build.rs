@@ -77,7 +77,7 @@ pub struct BuildReport {
     pub unresolved_mentions: Vec<(String, u32)>,
     /// The search index, when enabled.
     pub search: Option<SearchStats>,
-    /// With `record_outputs`: every page's [`search_entry_hash`], by page id (serve compares
+    /// With `record_outputs`: every page's `build::search_entry_hash`, by page id (serve compares
     /// them to tell whether an edit changed the index).
     pub search_hashes: Vec<u64>,
     pub output_dir: PathBuf,

@@ -17,7 +17,7 @@ use crate::config::SiteConfig;
 use crate::diagnostics::Diagnostics;
 use crate::load::{LoadedPage, SourceFile};
 
-/// Index of a page in [`Site::pages`]; relations between pages are stored as these.
+/// Index of a page in [`Prepared::pages`](crate::build::Prepared::pages); relations between pages are stored as these.
 pub type PageId = usize;
 
 /// A page ready to render: its source, its place in the output, and what templates see.

@@ -17,7 +17,7 @@
 //!    reload templates or `static/` when they changed. Errors stop here.
 //! 2. Take them in: the page list is merged by path, the KB graph updated in place (work in
 //!    proportion to what changed), index pages listed again (cheap), publishing files made
-//!    again only when what they show changed ([`generated::Refresh`]).
+//!    again only when what they show changed (`generated::Refresh`).
 //! 3. Fingerprint every page and index page (a hash per page; no JSON, no rendering) and
 //!    render the outputs whose fingerprint changed into a staging folder; rename them into
 //!    the live output, delete outputs that are gone.

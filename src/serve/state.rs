@@ -143,7 +143,7 @@ pub struct Rebuild {
 /// the text on failure (the previous output stays in place and keeps being served).
 ///
 /// This is the single place serve mode builds. The first build, and any after `site.toml`
-/// changed or while no build has succeeded yet, is a full [`build`]; later ones are incremental
+/// changed or while no build has succeeded yet, is a full [`build`](crate::build::build); later ones are incremental
 /// ([`LiveSite::update`]): only outputs whose inputs changed are rewritten, and the search index
 /// is rebuilt after the reload event.
 pub fn rebuild(state: &mut ServeState, changes: &ChangeSet) -> Result<Rebuild, String> {

@@ -1,6 +1,7 @@
 //! Render: a page's body (Markdown or HTML) through its layout chain to the final HTML.
 
 pub mod filters;
+pub mod fold;
 pub mod highlight;
 pub mod kb;
 pub mod markdown;

@@ -115,6 +115,7 @@ impl Templates {
                 diags.error(&config.templates_dir, None, format!("template error: {}", error_chain(&err)));
             }
         }
+        super::fold::fold_site_constants(&mut tera, &super::site_json(config));
         Templates { tera, layouts }
     }
 

@@ -15,6 +15,7 @@ pub mod publish;
 pub mod render;
 pub mod search;
 pub mod serve;
+pub mod text;
 pub mod theme;
 pub mod write;
 

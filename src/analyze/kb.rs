@@ -406,7 +406,7 @@ impl Footer {
 /// for the rules. Never panics; returns `article: None` (and no problems) for
 /// text that is not a KB article.
 pub fn parse_article(text: &str) -> KbParse {
-    let mut lines = text.lines().enumerate().map(|(i, line)| (i + 1, line));
+    let mut lines = crate::text::lines(text).enumerate().map(|(i, line)| (i + 1, line));
 
     // Preamble: find the `Article:` line.
     let (article_line, id) = loop {

@@ -70,7 +70,7 @@ fn is_indented(line: &str) -> bool {
 
 /// Renders an article's text (the de-indented content of its code block) as structured HTML.
 pub fn render_article(text: &str, linker: Option<&dyn TextLinker>, ids: &mut IdGenerator, out: &mut String) {
-    let lines: Vec<&str> = text.lines().collect();
+    let lines: Vec<&str> = crate::text::lines(text).collect();
     out.push_str("<div class=\"kb-article\">\n");
     let mut i = 0;
     // Metadata header: the leading `Label: value` lines.

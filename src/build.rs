@@ -276,11 +276,10 @@ pub fn build_keeping(config: &SiteConfig, opts: &BuildOptions) -> Result<(BuildR
         stage.own_tree("search"); // the search writer removes its own stale files
     }
     let cleaned = if ok { stage.remove_stale() } else { Ok(()) };
-    let mut search_hashes = Vec::new();
-    if opts.record_outputs && config.search.enabled {
-        search_hashes = vec![0; prepared.pages.len()];
-    }
-    let hashes = (!search_hashes.is_empty()).then_some(&mut search_hashes);
+    // Serve (which records outputs) keeps each page's search-entry hash; a one-off build does not.
+    let keep_hashes = opts.record_outputs && config.search.enabled;
+    let mut search_hashes = if keep_hashes { vec![0; prepared.pages.len()] } else { Vec::new() };
+    let hashes = keep_hashes.then_some(&mut search_hashes);
     let search = match ok {
         true => cleaned.and_then(|()| build_search_index(config, &prepared, &stage, hashes)),
         false => Ok(None),
@@ -365,10 +364,9 @@ pub(crate) fn add_search_docs(
     };
     let seen = std::sync::Mutex::new(Vec::with_capacity(docs.len()));
     builder.add_parallel(docs, 512, |&i| {
-        let doc = search_doc(config, prepared, i);
-        let h = crate::incremental::fingerprint::hash_of(&doc);
-        seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((i, h));
-        doc
+        let entry = search_doc(config, prepared, i);
+        seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((i, hash_entry(&entry)));
+        entry
     });
     for (i, h) in seen.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner) {
         hashes[i] = h;
@@ -389,9 +387,14 @@ pub(crate) fn search_docs(prepared: &Prepared) -> Vec<usize> {
 /// not indexed. Equal hashes: the index need not change for this page.
 pub(crate) fn search_entry_hash(config: &SiteConfig, prepared: &Prepared, i: usize) -> u64 {
     match is_search_doc(&prepared.pages[i]) {
-        true => crate::incremental::fingerprint::hash_of(&search_doc(config, prepared, i)),
+        true => hash_entry(&search_doc(config, prepared, i)),
         false => 0,
     }
+}
+
+/// The hash of one search entry: the one definition both the full build and serve's rounds use.
+fn hash_entry(entry: &(search::SearchDoc, search::DocTerms)) -> u64 {
+    crate::incremental::fingerprint::hash_of(entry)
 }
 
 /// One page's search document and terms; its body is read again.

@@ -29,10 +29,27 @@ fn status_of(addr: std::net::SocketAddr) -> serde_json::Value {
 }
 
 /// An event stream that has seen its `hello`, so it is subscribed before the test edits files.
-fn events(server: &ServeHandle) -> EventStream {
-    let mut es = EventStream::connect(server.addr());
+fn events(addr: std::net::SocketAddr) -> EventStream {
+    let mut es = EventStream::connect(addr);
     es.expect("hello", TIMEOUT);
     es
+}
+
+/// A preview server on a fresh copy of the `basic` fixture, with an event stream open.
+struct Live {
+    _tmp: tempfile::TempDir,
+    root: std::path::PathBuf,
+    server: ServeHandle,
+    addr: std::net::SocketAddr,
+    es: EventStream,
+}
+
+fn live() -> Live {
+    let (tmp, root) = fixture("basic");
+    let server = serve(&root);
+    let addr = server.addr();
+    let es = events(addr);
+    Live { _tmp: tmp, root, server, addr, es }
 }
 
 #[test]
@@ -121,10 +138,7 @@ fn the_script_is_never_in_kbsite_build_output() {
 
 #[test]
 fn editing_a_page_reloads_with_the_new_content_and_deleting_it_404s_and_leaves_its_index() {
-    let (_tmp, root) = fixture("basic");
-    let server = serve(&root);
-    let addr = server.addr();
-    let mut es = events(&server);
+    let Live { _tmp, root, server, addr, mut es } = live();
 
     let text = read(&root, ARTICLE_SRC).replace("After the block.", "Edited while serving.");
     write(&root, ARTICLE_SRC, &text);
@@ -161,10 +175,7 @@ fn editing_a_page_reloads_with_the_new_content_and_deleting_it_404s_and_leaves_i
 
 #[test]
 fn a_broken_file_shows_the_error_keeps_the_old_site_and_recovers() {
-    let (_tmp, root) = fixture("basic");
-    let server = serve(&root);
-    let addr = server.addr();
-    let mut es = events(&server);
+    let Live { _tmp, root, server, addr, mut es } = live();
     let good = read(&root, ARTICLE_SRC);
     let before = get(addr, ARTICLE).text();
 
@@ -205,10 +216,7 @@ fn a_broken_file_shows_the_error_keeps_the_old_site_and_recovers() {
 
 #[test]
 fn a_save_without_changes_reloads_nothing_but_undoing_a_broken_edit_does() {
-    let (_tmp, root) = fixture("basic");
-    let server = serve(&root);
-    let addr = server.addr();
-    let mut es = events(&server);
+    let Live { _tmp, root, server, addr, mut es } = live();
     let good = read(&root, ARTICLE_SRC);
     let generation = || status_of(addr)["generation"].as_u64().expect("a generation number");
     let before = generation();
@@ -231,10 +239,7 @@ fn a_save_without_changes_reloads_nothing_but_undoing_a_broken_edit_does() {
 
 #[test]
 fn static_and_config_changes_rebuild_and_a_new_baseurl_is_served() {
-    let (_tmp, root) = fixture("basic");
-    let server = serve(&root);
-    let addr = server.addr();
-    let mut es = events(&server);
+    let Live { _tmp, root, server, addr, mut es } = live();
 
     write(&root, "static/img/new.svg", "<svg/>");
     es.expect("reload", TIMEOUT);
@@ -261,10 +266,7 @@ fn static_and_config_changes_rebuild_and_a_new_baseurl_is_served() {
 
 #[test]
 fn requests_during_rebuilds_never_fail() {
-    let (_tmp, root) = fixture("basic");
-    let server = serve(&root);
-    let addr = server.addr();
-    let mut es = events(&server);
+    let Live { _tmp, root, server, addr, mut es } = live();
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let client = {
         let stop = stop.clone();
@@ -293,7 +295,7 @@ fn requests_during_rebuilds_never_fail() {
 fn output_editor_and_git_files_do_not_trigger_rebuilds() {
     let (_tmp, root) = fixture("basic");
     let server = serve(&root);
-    let mut es = events(&server);
+    let mut es = events(server.addr());
     write(&root, "content/docs/.guide.md.swp", "swap");
     write(&root, "content/docs/guide.md~", "backup");
     write(&root, "content/4913", "");
@@ -310,7 +312,7 @@ fn output_editor_and_git_files_do_not_trigger_rebuilds() {
 fn polling_watcher_picks_up_changes() {
     let (_tmp, root) = fixture("basic");
     let server = serve_with(&root, ServeOptions { poll: true, ..Default::default() });
-    let mut es = events(&server);
+    let mut es = events(server.addr());
     write(&root, "content/notes.txt", "polled\n");
     es.expect("reload", TIMEOUT);
     assert_eq!(get(server.addr(), "/kbarchive/notes.txt").text(), "polled\n");
@@ -389,7 +391,7 @@ fn traversal_requests_never_reach_files_outside_the_output() {
 fn shutdown_ends_event_streams_promptly() {
     let (_tmp, root) = fixture("basic");
     let server = serve(&root);
-    let mut es = events(&server);
+    let mut es = events(server.addr());
     let started = Instant::now();
     server.shutdown().unwrap();
     assert!(es.ends_within(Duration::from_secs(5)), "the stream ends");
@@ -447,7 +449,7 @@ fn the_serve_command_prints_its_url_and_stops_on_ctrl_c() {
     assert!(url.starts_with("http://127.0.0.1:") && url.ends_with("/kbarchive/"), "{url}");
     let addr: std::net::SocketAddr = url.trim_start_matches("http://").trim_end_matches("/kbarchive/").parse().unwrap();
     assert_eq!(get(addr, ARTICLE).status, 200);
-    let _es = events_at(addr);
+    let _es = events(addr);
 
     let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
     assert!(status.success());
@@ -464,10 +466,4 @@ fn the_serve_command_prints_its_url_and_stops_on_ctrl_c() {
     };
     assert!(exit.success(), "{exit:?}");
     assert!(std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_err(), "port closed");
-}
-
-fn events_at(addr: std::net::SocketAddr) -> EventStream {
-    let mut es = EventStream::connect(addr);
-    es.expect("hello", TIMEOUT);
-    es
 }

@@ -60,67 +60,95 @@ impl DocTerms {
     }
 }
 
-fn collect_tokens(text: &str, in_title: bool, buf: &mut String, spans: &mut Vec<(u32, u32, bool)>) {
-    tokenize::tokenize_into(text, buf, |buf, start| {
-        spans.push((start as u32, buf.len() as u32, in_title));
-        if let Some(d) = id_digits(&buf[start..]) {
-            let from = buf.len() - d.len();
-            let s = buf.len();
-            buf.extend_from_within(from..);
-            spans.push((s as u32, buf.len() as u32, in_title));
+/// Counts the distinct terms of one document into a [`DocTerms`]: an open-addressing table of
+/// indexes into it, grown by doubling (a document's distinct terms are not known up front).
+struct TermCounter {
+    out: DocTerms,
+    /// Start offset of each term in `out.text` (its end is `out.ends`).
+    starts: Vec<u32>,
+    slots: Vec<u32>,
+}
+
+impl TermCounter {
+    const EMPTY: u32 = u32::MAX;
+
+    fn with_text_len(text_len: usize) -> Self {
+        // About one token per 6–7 bytes of English, fewer distinct terms; sized so that most
+        // documents never grow the table.
+        let terms = text_len / 16 + 8;
+        TermCounter {
+            out: DocTerms {
+                text: String::with_capacity(terms * 8),
+                ends: Vec::with_capacity(terms),
+                counts: Vec::with_capacity(terms),
+                tokens: 0,
+            },
+            starts: Vec::with_capacity(terms),
+            slots: vec![Self::EMPTY; (terms * 2).next_power_of_two()],
         }
-    });
+    }
+
+    fn add(&mut self, term: &str, in_title: bool) {
+        self.out.tokens += 1;
+        let mask = self.slots.len() - 1;
+        let mut i = store::hash(term.as_bytes()) as usize & mask;
+        loop {
+            let k = self.slots[i];
+            if k == Self::EMPTY {
+                break;
+            }
+            let (s, e) = (self.starts[k as usize] as usize, self.out.ends[k as usize] as usize);
+            if store::short_eq(&self.out.text.as_bytes()[s..e], term.as_bytes()) {
+                let c = &mut self.out.counts[k as usize];
+                if (*c >> 1) < format::MAX_TF as u8 {
+                    *c += 2;
+                }
+                *c |= u8::from(in_title);
+                return;
+            }
+            i = (i + 1) & mask;
+        }
+        self.slots[i] = self.out.ends.len() as u32;
+        self.starts.push(self.out.text.len() as u32);
+        self.out.text.push_str(term);
+        self.out.ends.push(self.out.text.len() as u32);
+        self.out.counts.push(2 | u8::from(in_title));
+        if self.out.ends.len() * 2 > self.slots.len() {
+            self.grow();
+        }
+    }
+
+    fn grow(&mut self) {
+        let cap = self.slots.len() * 2;
+        let mask = cap - 1;
+        self.slots = vec![Self::EMPTY; cap];
+        for (k, (&s, &e)) in self.starts.iter().zip(&self.out.ends).enumerate() {
+            let mut i = store::hash(&self.out.text.as_bytes()[s as usize..e as usize]) as usize & mask;
+            while self.slots[i] != Self::EMPTY {
+                i = (i + 1) & mask;
+            }
+            self.slots[i] = k as u32;
+        }
+    }
 }
 
 /// Tokenizes one document (see [`tokenize`](super::tokenize) for the rules). Pure and
 /// `Send`: the build calls it in parallel. Terms are listed in order of first appearance.
 pub fn analyze_doc(title: &str, body: &str) -> DocTerms {
-    // Sized up front from the text (tokens are at most as long; about one per 7 bytes of
-    // English), so the buffers are not grown by copying as tokens arrive.
-    let text_len = title.len() + body.len();
-    let mut buf = String::with_capacity(text_len + 16);
-    let mut spans = Vec::with_capacity(text_len / 6 + 4);
-    collect_tokens(title, true, &mut buf, &mut spans);
-    collect_tokens(body, false, &mut buf, &mut spans);
-    // Distinct terms are fewer than tokens; their text is at most the tokens' text. Not shrunk
-    // afterwards: the build adds each batch of documents right after analyzing it.
-    let mut out = DocTerms {
-        text: String::with_capacity(buf.len()),
-        ends: Vec::with_capacity(spans.len()),
-        counts: Vec::with_capacity(spans.len()),
-        tokens: spans.len() as u32,
-    };
-    // Count with a small open-addressing table of indexes into `out`.
-    let cap = (spans.len() * 2).next_power_of_two().max(16);
-    let mask = cap - 1;
-    let mut slots = vec![u32::MAX; cap];
-    let mut starts: Vec<u32> = Vec::new();
-    for &(s, e, in_title) in &spans {
-        let term = &buf[s as usize..e as usize];
-        let mut i = store::hash(term.as_bytes()) as usize & mask;
-        loop {
-            let k = slots[i];
-            if k == u32::MAX {
-                slots[i] = out.ends.len() as u32;
-                starts.push(out.text.len() as u32);
-                out.text.push_str(term);
-                out.ends.push(out.text.len() as u32);
-                out.counts.push(2 | u8::from(in_title));
-                break;
+    // Each token is counted as soon as it is found; `buf` only ever holds the current one.
+    let mut counter = TermCounter::with_text_len(title.len() + body.len());
+    let mut buf = String::with_capacity(64);
+    for (text, in_title) in [(title, true), (body, false)] {
+        tokenize::tokenize_into(text, &mut buf, |buf, start| {
+            let token = &buf[start..];
+            counter.add(token, in_title);
+            if let Some(digits) = id_digits(token) {
+                counter.add(digits, in_title);
             }
-            let (ks, ke) = (starts[k as usize] as usize, out.ends[k as usize] as usize);
-            if store::short_eq(&out.text.as_bytes()[ks..ke], term.as_bytes()) {
-                let c = &mut out.counts[k as usize];
-                if (*c >> 1) < format::MAX_TF as u8 {
-                    *c += 2;
-                }
-                *c |= u8::from(in_title);
-                break;
-            }
-            i = (i + 1) & mask;
-        }
+            buf.truncate(start);
+        });
     }
-    out
+    counter.out
 }
 
 /// An ascending doc-number list, delta-encoded as it grows.

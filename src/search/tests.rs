@@ -538,3 +538,44 @@ fn js_client_matches_rust_reader_on_sharded_index() {
     queries.push(("con".into(), None, None));
     run_node_parity(tmp.path(), &queries);
 }
+
+/// `analyze_doc` against a plain model built from `doc_tokens`: distinct terms in order of first
+/// appearance, capped counts, the title flag, and the token count — on short documents and on
+/// one with thousands of distinct terms (the counting table grows several times).
+#[test]
+fn analyze_doc_counts_like_a_plain_model() {
+    fn model(title: &str, body: &str) -> (Vec<(String, u32, bool)>, u32) {
+        let mut terms: Vec<(String, u32, bool)> = Vec::new();
+        let mut tokens = 0;
+        for (text, in_title) in [(title, true), (body, false)] {
+            for t in tokenize::doc_tokens(text) {
+                tokens += 1;
+                match terms.iter_mut().find(|(x, _, _)| *x == t) {
+                    Some((_, tf, title)) => {
+                        *tf = (*tf + 1).min(format::MAX_TF);
+                        *title |= in_title;
+                    }
+                    None => terms.push((t, 1, in_title)),
+                }
+            }
+        }
+        (terms, tokens)
+    }
+    // Short distinct tokens: more distinct terms than the table is sized for, so it grows.
+    let many: String = (0..20_000).map(|i| format!("x{i:x} w{} ", i % 7)).collect();
+    let repeated = "zebra ".repeat(100);
+    let cases: Vec<(&str, &str)> = vec![
+        ("", ""),
+        ("Serial Port", "serial serial PORT q151228 Q151228 kb12345 4.0 the and"),
+        ("Café Straße", "cafe strasse CAFÉ ÆON"),
+        ("Many", &many),
+        ("Zebra", &repeated),
+    ];
+    for &(title, body) in &cases {
+        let got = analyze_doc(title, body);
+        let (want, tokens) = model(title, body);
+        let got_terms: Vec<(String, u32, bool)> = got.iter().map(|(t, tf, ti)| (t.to_string(), tf, ti)).collect();
+        assert_eq!(got_terms, want, "title {title:?}");
+        assert_eq!(got.token_count(), tokens, "title {title:?}");
+    }
+}

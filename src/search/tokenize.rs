@@ -117,6 +117,10 @@ pub fn is_stop_word(word: &str) -> bool {
 /// The digits of an id-like token (`q151228` → `151228`): 1–2 ASCII letters, 4+ digits.
 pub fn id_digits(token: &str) -> Option<&str> {
     let b = token.as_bytes();
+    // Most tokens are words: rejected without counting.
+    if b.len() < 5 || !b[b.len() - 1].is_ascii_digit() || !b[0].is_ascii_lowercase() {
+        return None;
+    }
     let letters = b.iter().take_while(|c| c.is_ascii_lowercase()).count();
     let digits = &b[letters..];
     ((1..=2).contains(&letters) && digits.len() >= 4 && digits.iter().all(u8::is_ascii_digit))

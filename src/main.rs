@@ -83,6 +83,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    disable_transparent_huge_pages();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -91,6 +92,15 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Opts this process out of transparent huge pages. With THP set to `always` (common on
+/// servers and CI), each 2 MiB region mimalloc touches becomes resident as a whole: peak
+/// memory was 150 MB instead of 90 MB on the 9,107-article sample and 320 MB instead of
+/// 290 MB at 60,000 articles, at the same build time. Failing to opt out changes nothing else.
+fn disable_transparent_huge_pages() {
+    #[cfg(target_os = "linux")]
+    let _ = rustix::thread::disable_transparent_huge_pages(true);
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -207,5 +217,12 @@ mod tests {
     #[test]
     fn cli_definition_is_valid() {
         Cli::command().debug_assert();
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_process_opts_out_of_transparent_huge_pages() {
+        disable_transparent_huge_pages();
+        assert_eq!(rustix::thread::transparent_huge_pages_are_disabled().ok(), Some(true));
     }
 }

@@ -16,8 +16,7 @@ fn text_out(text: &str, linker: Option<&dyn TextLinker>, out: &mut String) {
     }
 }
 
-fn is_rule(line: &str) -> bool {
-    let t = line.trim();
+fn is_rule_trimmed(t: &str) -> bool {
     t.len() >= 3 && (t.bytes().all(|b| b == b'=') || t.bytes().all(|b| b == b'-'))
 }
 
@@ -51,17 +50,40 @@ fn list_marker(line: &str) -> Option<usize> {
     (bytes.get(marker_len) == Some(&b' ')).then_some(indent + marker_len)
 }
 
+/// One line of the article with what the block rules ask of it, worked out once.
+struct Line<'a> {
+    raw: &'a str,
+    trimmed: &'a str,
+    rule: bool,
+}
+
+impl<'a> Line<'a> {
+    fn new(raw: &'a str) -> Self {
+        let trimmed = raw.trim();
+        Line { raw, trimmed, rule: is_rule_trimmed(trimmed) }
+    }
+
+    fn is_blank(&self) -> bool {
+        self.trimmed.is_empty()
+    }
+}
+
 /// A heading: a text line (not a list item) underlined by a rule of about its own length.
-fn is_heading(line: &str, next: Option<&&str>) -> bool {
-    let Some(next) = next.filter(|n| is_rule(n)) else { return false };
-    let (text, rule) = (line.trim().chars().count(), next.trim().len());
-    !is_indented(line) && !is_rule(line) && list_marker(line).is_none() && rule.abs_diff(text) <= (text / 4).max(3)
+fn is_heading(line: &Line, next: Option<&Line>) -> bool {
+    let Some(next) = next.filter(|n| n.rule) else { return false };
+    let (text, rule) = (line.trimmed.chars().count(), next.trimmed.len());
+    !is_indented(line.raw) && !line.rule && list_marker(line.raw).is_none() && rule.abs_diff(text) <= (text / 4).max(3)
 }
 
 /// Whether line `i` ends the block that began at `start`: a blank line, a rule, or a heading.
-fn ends_block(lines: &[&str], start: usize, i: usize) -> bool {
-    let line = lines[i];
-    line.trim().is_empty() || is_rule(line) || (i > start && is_heading(line, lines.get(i + 1)))
+fn ends_block(lines: &[Line], start: usize, i: usize) -> bool {
+    let line = &lines[i];
+    line.is_blank() || line.rule || (i > start && is_heading(line, lines.get(i + 1)))
+}
+
+/// A footer field line (`Keywords          : kbusage`), or a `Label: value` line.
+fn is_field_line(line: &Line) -> bool {
+    header_field(line.trimmed).is_some() || line.raw.contains(" : ")
 }
 
 fn is_indented(line: &str) -> bool {
@@ -70,15 +92,14 @@ fn is_indented(line: &str) -> bool {
 
 /// Renders an article's text (the de-indented content of its code block) as structured HTML.
 pub fn render_article(text: &str, linker: Option<&dyn TextLinker>, ids: &mut IdGenerator, out: &mut String) {
-    let lines: Vec<&str> = crate::text::lines(text).collect();
+    let lines: Vec<Line> = crate::text::lines(text).map(Line::new).collect();
     out.push_str("<div class=\"kb-article\">\n");
     let mut i = 0;
     // Metadata header: the leading `Label: value` lines.
-    let header_end = lines.iter().position(|l| header_field(l).is_none()).unwrap_or(lines.len());
-    if header_end >= 2 {
+    let fields: Vec<(&str, &str)> = lines.iter().map_while(|l| header_field(l.raw)).collect();
+    if fields.len() >= 2 {
         out.push_str("<dl class=\"kb-header\">\n");
-        for line in &lines[..header_end] {
-            let (label, value) = header_field(line).unwrap_or((line, ""));
+        for (label, value) in &fields {
             out.push_str("<dt>");
             escape_into(label, out);
             out.push_str(":</dt><dd>");
@@ -86,28 +107,32 @@ pub fn render_article(text: &str, linker: Option<&dyn TextLinker>, ids: &mut IdG
             out.push_str("</dd>\n");
         }
         out.push_str("</dl>\n");
-        i = header_end;
+        i = fields.len();
     }
+    // A paragraph's lines joined by single spaces (reused across paragraphs).
+    let mut joined = String::new();
     while i < lines.len() {
-        let line = lines[i];
-        if line.trim().is_empty() {
+        let line = &lines[i];
+        if line.is_blank() {
             i += 1;
             continue;
         }
         // Underlined heading: a text line followed by a rule of `=` or `-`.
         if is_heading(line, lines.get(i + 1)) {
-            let id = ids.generate(line.trim());
-            out.push_str(&format!("<h3 id=\"{id}\">"));
-            text_out(line.trim(), linker, out);
+            let id = ids.generate(line.trimmed);
+            out.push_str("<h3 id=\"");
+            out.push_str(&id);
+            out.push_str("\">");
+            text_out(line.trimmed, linker, out);
             out.push_str("<span class=\"kb-rule\" aria-hidden=\"true\">");
-            escape_into(lines[i + 1].trim(), out);
+            escape_into(lines[i + 1].trimmed, out);
             out.push_str("</span></h3>\n");
             i += 2;
             continue;
         }
-        if is_rule(line) {
+        if line.rule {
             out.push_str("<div class=\"kb-rule\" aria-hidden=\"true\">");
-            escape_into(line.trim(), out);
+            escape_into(line.trimmed, out);
             out.push_str("</div>\n");
             i += 1;
             continue;
@@ -118,30 +143,36 @@ pub fn render_article(text: &str, linker: Option<&dyn TextLinker>, ids: &mut IdG
             i += 1;
         }
         let block = &lines[start..i];
-        if block.iter().all(|l| is_indented(l)) {
+        if block.iter().all(|l| is_indented(l.raw)) {
             out.push_str("<pre>");
             for (n, l) in block.iter().enumerate() {
                 if n > 0 {
                     out.push('\n');
                 }
-                text_out(l, linker, out);
+                text_out(l.raw, linker, out);
             }
             out.push_str("</pre>\n");
-        } else if list_marker(block[0]).is_some() {
+        } else if list_marker(block[0].raw).is_some() {
             render_list(block, linker, out);
-        } else if block.len() > 1 && block.iter().all(|l| header_field(l.trim()).is_some() || l.contains(" : ")) {
+        } else if block.len() > 1 && block.iter().all(is_field_line) {
             // Footer fields (`Keywords          : …`): one line each.
             out.push_str("<p class=\"kb-fields\">");
             for (n, l) in block.iter().enumerate() {
                 if n > 0 {
                     out.push('\n');
                 }
-                text_out(l.trim(), linker, out);
+                text_out(l.trimmed, linker, out);
             }
             out.push_str("</p>\n");
         } else {
             out.push_str("<p>");
-            let joined = block.iter().map(|l| l.trim()).collect::<Vec<_>>().join(" ");
+            joined.clear();
+            for (n, l) in block.iter().enumerate() {
+                if n > 0 {
+                    joined.push(' ');
+                }
+                joined.push_str(l.trimmed);
+            }
             text_out(&joined, linker, out);
             out.push_str("</p>\n");
         }
@@ -150,7 +181,7 @@ pub fn render_article(text: &str, linker: Option<&dyn TextLinker>, ids: &mut IdG
 }
 
 /// Items start at a marker; other lines continue the current item (reflowed).
-fn render_list(block: &[&str], linker: Option<&dyn TextLinker>, out: &mut String) {
+fn render_list(block: &[Line], linker: Option<&dyn TextLinker>, out: &mut String) {
     out.push_str("<ul class=\"kb-list\">\n");
     let mut item: Option<(String, String)> = None;
     let flush = |item: &mut Option<(String, String)>, out: &mut String| {
@@ -163,17 +194,17 @@ fn render_list(block: &[&str], linker: Option<&dyn TextLinker>, out: &mut String
         }
     };
     for line in block {
-        match list_marker(line) {
+        match list_marker(line.raw) {
             Some(end) => {
                 flush(&mut item, out);
-                item = Some((line[..end].trim().to_string(), line[end..].trim().to_string()));
+                item = Some((line.raw[..end].trim().to_string(), line.raw[end..].trim().to_string()));
             }
             None => match &mut item {
                 Some((_, text)) => {
                     text.push(' ');
-                    text.push_str(line.trim());
+                    text.push_str(line.trimmed);
                 }
-                None => item = Some((String::new(), line.trim().to_string())),
+                None => item = Some((String::new(), line.trimmed.to_string())),
             },
         }
     }

@@ -11,6 +11,7 @@ pub mod permalink;
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
+use rayon::prelude::*;
 use serde_yaml::Value;
 
 use crate::config::SiteConfig;
@@ -63,10 +64,10 @@ pub fn is_site_output(pages: &[Page], assets: &[Asset], output: &str) -> bool {
 
 /// Places every page and asset, reporting problems to `diags`. Pages that cannot be placed are
 /// dropped (their error is reported); the build fails later if any error was reported.
-pub fn place_pages<T>(
+pub fn place_pages<T: Send>(
     config: &SiteConfig,
     loaded: Vec<(LoadedPage, T)>,
-    has_layout: impl Fn(&str) -> bool,
+    has_layout: impl Fn(&str) -> bool + Sync,
     diags: &Diagnostics,
 ) -> Vec<(Page, T)> {
     let dirs_with_index: HashSet<String> =
@@ -87,59 +88,60 @@ pub fn dir_of(rel: &str) -> &str {
 }
 
 /// [`place_pages`] for some of a site's pages: `has_index(dir)` tells whether the site has an
-/// `index.*` page in `dir` (see [`index_dir`]).
-pub fn place_pages_with<T>(
+/// `index.*` page in `dir` (see [`index_dir`]). Pages are placed in parallel, in order.
+pub fn place_pages_with<T: Send>(
     config: &SiteConfig,
     loaded: Vec<(LoadedPage, T)>,
-    has_index: impl Fn(&str) -> bool,
-    has_layout: impl Fn(&str) -> bool,
+    has_index: impl Fn(&str) -> bool + Sync,
+    has_layout: impl Fn(&str) -> bool + Sync,
     diags: &Diagnostics,
 ) -> Vec<(Page, T)> {
-    let mut pages = Vec::with_capacity(loaded.len());
-    for (page, extra) in loaded {
-        let front = &page.front;
-        let str_of = |k: &str| front.get(k).and_then(Value::as_str);
-        let date = str_of("date").and_then(crate::render::filters::parse_date).map(|d| d.date_naive());
-        let categories: Vec<String> = match front.get("categories") {
-            Some(Value::String(s)) => s.split_whitespace().map(str::to_string).collect(),
-            Some(Value::Sequence(seq)) => seq.iter().filter_map(Value::as_str).map(str::to_string).collect(),
-            _ => Vec::new(),
-        };
-        let rel = page.file.rel.as_str();
-        let title_raw = str_of("title");
-        let vars = permalink::PageVars {
-            permalink: str_of("permalink"),
-            slug: str_of("slug"),
-            title: title_raw,
-            date,
-            categories: &categories,
-            has_index_sibling: has_index(dir_of(rel)),
-        };
-        let placement = match permalink::place(rel, &config.permalink, &vars) {
-            Ok(p) => p,
-            Err(msg) => {
-                diags.error(&page.file.abs, front_line(&page, "permalink"), msg);
-                continue;
-            }
-        };
-        let is_markdown = rel.ends_with(".md") || rel.ends_with(".markdown");
-        let layout = match front.get("layout") {
-            Some(Value::String(l)) if l == "none" || l.is_empty() => None,
-            Some(Value::String(l)) => Some(l.clone()),
-            Some(Value::Null) => None,
-            Some(_) => {
-                diags.error(&page.file.abs, front_line(&page, "layout"), "`layout` must be a layout name");
-                None
-            }
-            None => default_layout(&has_layout),
-        };
-        // Displayed as Jekyll shows titles: typographic punctuation, entities decoded once.
-        let title = title_raw.map(display_title).unwrap_or_default();
-        let page =
-            Page { title, url: placement.url, output: placement.output, layout, date, is_markdown, loaded: page };
-        pages.push((page, extra));
-    }
-    pages
+    loaded
+        .into_par_iter()
+        .filter_map(|(page, extra)| {
+            let front = &page.front;
+            let str_of = |k: &str| front.get(k).and_then(Value::as_str);
+            let date = str_of("date").and_then(crate::render::filters::parse_date).map(|d| d.date_naive());
+            let categories: Vec<String> = match front.get("categories") {
+                Some(Value::String(s)) => s.split_whitespace().map(str::to_string).collect(),
+                Some(Value::Sequence(seq)) => seq.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+                _ => Vec::new(),
+            };
+            let rel = page.file.rel.as_str();
+            let title_raw = str_of("title");
+            let vars = permalink::PageVars {
+                permalink: str_of("permalink"),
+                slug: str_of("slug"),
+                title: title_raw,
+                date,
+                categories: &categories,
+                has_index_sibling: has_index(dir_of(rel)),
+            };
+            let placement = match permalink::place(rel, &config.permalink, &vars) {
+                Ok(p) => p,
+                Err(msg) => {
+                    diags.error(&page.file.abs, front_line(&page, "permalink"), msg);
+                    return None;
+                }
+            };
+            let is_markdown = rel.ends_with(".md") || rel.ends_with(".markdown");
+            let layout = match front.get("layout") {
+                Some(Value::String(l)) if l == "none" || l.is_empty() => None,
+                Some(Value::String(l)) => Some(l.clone()),
+                Some(Value::Null) => None,
+                Some(_) => {
+                    diags.error(&page.file.abs, front_line(&page, "layout"), "`layout` must be a layout name");
+                    None
+                }
+                None => default_layout(&has_layout),
+            };
+            // Displayed as Jekyll shows titles: typographic punctuation, entities decoded once.
+            let title = title_raw.map(display_title).unwrap_or_default();
+            let page =
+                Page { title, url: placement.url, output: placement.output, layout, date, is_markdown, loaded: page };
+            Some((page, extra))
+        })
+        .collect()
 }
 
 /// GitHub Pages (jekyll-default-layout): pages without a layout use `page`, else `default`.
@@ -215,7 +217,11 @@ mod tests {
         (page, ())
     }
 
-    fn place(loaded: Vec<(LoadedPage, ())>, has_layout: impl Fn(&str) -> bool, diags: &Diagnostics) -> Vec<Page> {
+    fn place(
+        loaded: Vec<(LoadedPage, ())>,
+        has_layout: impl Fn(&str) -> bool + Sync,
+        diags: &Diagnostics,
+    ) -> Vec<Page> {
         place_pages(&config(), loaded, has_layout, diags).into_iter().map(|(p, ())| p).collect()
     }
 

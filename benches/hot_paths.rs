@@ -15,7 +15,7 @@
 //!
 //! Every stage gets the input the build gives it: the whole file for front matter, the body
 //! after the front matter for Liquid, and the Liquid-processed body for everything after load
-//! (what `load::read_pages` hands to `per_page` and what `load::page_body` returns).
+//! (what `load::read_pages` hands to `per_page` and what `load::reread_body` returns).
 //! Throughput is the size of that input.
 
 use std::path::{Path, PathBuf};
@@ -152,7 +152,7 @@ mod liquid_process {
         bencher.counter(BytesCount::of_str(&a.body)).bench(|| liquid::process(black_box(&a.body), true));
     }
 
-    /// At render (`load::page_body`): no reporting.
+    /// At render (`load::reread_body`): no reporting.
     #[divan::bench(args = inputs())]
     fn quiet(bencher: Bencher, name: &str) {
         let a = article(name);
@@ -252,7 +252,7 @@ static SITE: LazyLock<Site> = LazyLock::new(|| {
             let split = frontmatter::split(&a.text).unwrap();
             let front = frontmatter::parse_yaml(&split).unwrap();
             let file = SourceFile { rel: a.rel.clone(), abs: a.abs.clone() };
-            let page = LoadedPage { file, front, body_line: a.body_line, body: None };
+            let page = LoadedPage { file, front, body_line: a.body_line };
             let mut numbers: Vec<u32> = mentions::mentions(&a.processed).map(|m| m.number).collect();
             numbers.sort_unstable();
             numbers.dedup();

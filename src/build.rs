@@ -397,12 +397,12 @@ fn hash_entry(entry: &(search::SearchDoc, search::DocTerms)) -> u64 {
     crate::incremental::fingerprint::hash_of(entry)
 }
 
-/// One page's search document and terms (the body as the load kept it, or read again).
+/// One page's search document and terms; its body is read again.
 pub(crate) fn search_doc(config: &SiteConfig, prepared: &Prepared, i: usize) -> (search::SearchDoc, search::DocTerms) {
     let page = &prepared.pages[i];
     let art = prepared.kb.article(i);
     // A body that cannot be read again was already reported by the render stage.
-    let body = load::page_body(&page.loaded).unwrap_or_default();
+    let body = load::reread_body(&page.loaded).unwrap_or_default();
     let doc = search::SearchDoc {
         id: art.map(|a| a.id.clone()).unwrap_or_default(),
         title: page.title.clone(),
@@ -582,7 +582,7 @@ pub fn write_page(
     let pages = kb.pages;
     let page = &pages[id];
     let fail = |msg: String| diags.error(&page.loaded.file.abs, None, msg);
-    let body = load::page_body(&page.loaded).map_err(fail).ok()?;
+    let body = load::reread_body(&page.loaded).map_err(fail).ok()?;
     let linker = kb.linker(id);
     let linker: Option<&dyn TextLinker> = if config.kb.cross_links { Some(&linker) } else { None };
     let extra = kb.page_kb(id).map(|k| serde_json::json!({ "kb": k }));

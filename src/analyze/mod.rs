@@ -212,7 +212,6 @@ mod tests {
             file: SourceFile { rel: rel.into(), abs: PathBuf::from("/s").join(rel) },
             front: serde_yaml::from_str(yaml).unwrap(),
             body_line: 1,
-            body: None,
         };
         (page, ())
     }

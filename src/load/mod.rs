@@ -6,8 +6,6 @@ pub mod liquid;
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde_yaml::Mapping;
@@ -30,38 +28,6 @@ pub struct LoadedPage {
     pub front: Mapping,
     /// File line where the body starts (for messages about the body).
     pub body_line: usize,
-    /// The body after Liquid processing, when the load kept it (see [`HELD_BODIES_MAX`]);
-    /// otherwise [`page_body`] reads the file again.
-    pub body: Option<Arc<str>>,
-}
-
-/// Page bodies are kept in memory from the load to the render and search stages when all of
-/// them together fit in this many bytes: such a site's files are read once instead of up to
-/// three times. A larger site reads them again at each stage, so its peak memory stays the
-/// metadata and the link graph, not its text (60,000 KB articles are ~200 MB).
-pub const HELD_BODIES_MAX: usize = 64 << 20;
-
-/// Keeps bodies up to a total size; once that is exceeded it keeps no more, and the load drops
-/// the ones it kept (every page is then read again: the same for all pages, whatever the order
-/// they were read in).
-struct BodyHold {
-    max: usize,
-    used: AtomicUsize,
-}
-
-impl BodyHold {
-    fn new(max: usize) -> Self {
-        BodyHold { max, used: AtomicUsize::new(0) }
-    }
-
-    /// Whether a body of `len` bytes may be kept.
-    fn take(&self, len: usize) -> bool {
-        self.used.fetch_add(len, Ordering::Relaxed) + len <= self.max
-    }
-
-    fn exceeded(&self) -> bool {
-        self.used.load(Ordering::Relaxed) > self.max
-    }
 }
 
 /// What [`walk`] found: candidate pages and plain files.
@@ -132,15 +98,6 @@ where
     T: Send,
     F: Fn(&LoadedPage, &str) -> T + Sync,
 {
-    walk_and_read_holding(config, diags, per_page, HELD_BODIES_MAX)
-}
-
-fn walk_and_read_holding<T, F>(config: &SiteConfig, diags: &Diagnostics, per_page: F, hold_max: usize) -> Loaded<T>
-where
-    T: Send,
-    F: Fn(&LoadedPage, &str) -> T + Sync,
-{
-    let hold = BodyHold::new(hold_max);
     let (tx, rx) = std::sync::mpsc::channel::<(usize, SourceFile)>();
     std::thread::scope(|scope| {
         let walker = scope.spawn(move || {
@@ -158,16 +115,10 @@ where
             });
             assets
         });
-        let mut read: Vec<(usize, Option<Read<T>>)> = rx
-            .into_iter()
-            .par_bridge()
-            .map(|(seq, file)| (seq, read_page(config, file, diags, &per_page, Some(&hold))))
-            .collect();
+        let mut read: Vec<(usize, Option<Read<T>>)> =
+            rx.into_iter().par_bridge().map(|(seq, file)| (seq, read_page(config, file, diags, &per_page))).collect();
         read.sort_unstable_by_key(|(seq, _)| *seq);
-        let (mut pages, plain) = split_read(read.into_iter().filter_map(|(_, r)| r));
-        if hold.exceeded() {
-            pages.iter_mut().for_each(|(page, _)| page.body = None);
-        }
+        let (pages, plain) = split_read(read.into_iter().filter_map(|(_, r)| r));
         let assets = walker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         Loaded { pages, plain, assets }
     })
@@ -255,9 +206,8 @@ where
     T: Send,
     F: Fn(&LoadedPage, &str) -> T + Sync,
 {
-    // Bodies are not kept: `serve` reads the few pages that changed, and renders them once.
     let read: Vec<Read<T>> =
-        candidates.into_par_iter().filter_map(|file| read_page(config, file, diags, &per_page, None)).collect();
+        candidates.into_par_iter().filter_map(|file| read_page(config, file, diags, &per_page)).collect();
     split_read(read.into_iter())
 }
 
@@ -271,7 +221,6 @@ fn read_page<T>(
     file: SourceFile,
     diags: &Diagnostics,
     per_page: &impl Fn(&LoadedPage, &str) -> T,
-    hold: Option<&BodyHold>,
 ) -> Option<Read<T>> {
     let text = match read_text(&file.abs) {
         Ok(t) => t,
@@ -304,11 +253,8 @@ fn read_page<T>(
             front.insert("title".into(), title.into());
         }
     }
-    let mut page = LoadedPage { file, front, body_line: split.body_line, body: None };
+    let page = LoadedPage { file, front, body_line: split.body_line };
     let extra = per_page(&page, &body);
-    if hold.is_some_and(|h| h.take(body.len())) {
-        page.body = Some(Arc::from(body));
-    }
     Some(Ok((page, extra)))
 }
 
@@ -325,14 +271,11 @@ fn split_read<T>(read: impl Iterator<Item = Read<T>>) -> (Vec<(LoadedPage, T)>, 
     (pages, plain)
 }
 
-/// A page's body for rendering or indexing: the one the load kept, or read again.
-pub fn page_body(page: &LoadedPage) -> Result<Cow<'_, str>, String> {
-    if let Some(body) = &page.body {
-        return Ok(Cow::Borrowed(body));
-    }
+/// Reads a page's body again for rendering (bodies are not kept between stages).
+pub fn reread_body(page: &LoadedPage) -> Result<String, String> {
     let text = read_text(&page.file.abs)?;
     let body = frontmatter::split(&text).map_or(text.as_str(), |s| s.body);
-    Ok(Cow::Owned(process_body(&page.file.abs, body, page.body_line, None).into_owned()))
+    Ok(process_body(&page.file.abs, body, page.body_line, None).into_owned())
 }
 
 fn is_markdown(rel: &str) -> bool {
@@ -456,41 +399,6 @@ fn normalize(p: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A site of three pages whose bodies (after Liquid) total 3 × 12 bytes.
-    fn three_page_site() -> (tempfile::TempDir, SiteConfig) {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("site.toml"), "title = \"t\"\nsource = \"content\"\n").unwrap();
-        let content = dir.path().join("content");
-        std::fs::create_dir_all(&content).unwrap();
-        for n in 1..=3 {
-            let text = format!("---\ntitle: P{n}\n---\nbody {n}{{% comment %}}x{{% endcomment %}} text\n");
-            std::fs::write(content.join(format!("p{n}.md")), text).unwrap();
-        }
-        let config = SiteConfig::load(dir.path(), &crate::config::Overrides::default()).unwrap();
-        (dir, config)
-    }
-
-    #[test]
-    fn bodies_within_the_limit_are_kept_and_not_read_again() {
-        let (dir, config) = three_page_site();
-        let loaded = walk_and_read_holding(&config, &Diagnostics::default(), |_, _| (), 36);
-        assert_eq!(loaded.pages.len(), 3);
-        // The files are gone: the bodies can only come from memory.
-        std::fs::remove_dir_all(dir.path().join("content")).unwrap();
-        for (n, (page, ())) in loaded.pages.iter().enumerate() {
-            assert_eq!(page_body(page).unwrap(), format!("body {} text\n", n + 1));
-        }
-    }
-
-    #[test]
-    fn over_the_limit_no_body_is_kept_and_pages_are_read_again() {
-        let (dir, config) = three_page_site();
-        let loaded = walk_and_read_holding(&config, &Diagnostics::default(), |_, _| (), 35);
-        assert!(loaded.pages.iter().all(|(page, ())| page.body.is_none()));
-        std::fs::write(dir.path().join("content/p2.md"), "---\ntitle: P2\n---\nnew\n").unwrap();
-        assert_eq!(page_body(&loaded.pages[1].0).unwrap(), "new\n");
-    }
 
     #[test]
     fn scopes_match_by_path_prefix_and_glob() {

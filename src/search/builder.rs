@@ -286,11 +286,16 @@ impl SearchIndexBuilder {
         let product = if doc.product.is_empty() {
             -1
         } else {
-            let next = self.products.len() as u32;
-            let ix = *self.product_ix.entry(doc.product.clone()).or_insert(next);
-            if ix == next {
-                self.products.push((doc.product.clone(), DocList::default()));
-            }
+            // Looked up before inserting: `entry` would take an owned copy of the name per document.
+            let ix = match self.product_ix.get(&doc.product) {
+                Some(&ix) => ix,
+                None => {
+                    let ix = self.products.len() as u32;
+                    self.product_ix.insert(doc.product.clone(), ix);
+                    self.products.push((doc.product.clone(), DocList::default()));
+                    ix
+                }
+            };
             self.products[ix as usize].1.push(n);
             i64::from(ix)
         };

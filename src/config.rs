@@ -147,10 +147,10 @@ impl SiteConfig {
     pub fn parse(root: &Path, text: &str, overrides: &Overrides) -> Result<SiteConfig> {
         let raw: RawConfig = toml::from_str(text).map_err(|e| anyhow::anyhow!("{}", e.to_string().trim_end()))?;
         let exclude_patterns = raw.exclude.unwrap_or_default();
-        let source = root.join(raw.source.unwrap_or_else(|| PathBuf::from("content")));
+        let source = join_tidy(root, &raw.source.unwrap_or_else(|| PathBuf::from("content")));
         let output = match &overrides.output {
             Some(o) => o.clone(),
-            None => root.join(raw.output.unwrap_or_else(|| PathBuf::from("public"))),
+            None => join_tidy(root, &raw.output.unwrap_or_else(|| PathBuf::from("public"))),
         };
         let baseurl = normalize_baseurl(overrides.baseurl.as_deref().or(raw.baseurl.as_deref()).unwrap_or(""))?;
         let url = raw.url.unwrap_or_default().trim_end_matches('/').to_string();
@@ -243,6 +243,17 @@ fn compile_globs(key: &str, patterns: &[String]) -> Result<GlobSet> {
     builder.build().with_context(|| format!("key `{key}`"))
 }
 
+/// `root` joined with a configured folder, without `.` components: `source = "."` names files
+/// `site/kb/…` in messages rather than `site/./kb/…`.
+fn join_tidy(root: &Path, rel: &Path) -> PathBuf {
+    let joined: PathBuf = root.join(rel).components().collect();
+    if joined.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        joined
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,6 +269,15 @@ mod tests {
         assert_eq!(c.output, Path::new("/site/public"));
         assert_eq!(c.baseurl, "");
         assert_eq!(c.permalink, PermalinkStyle::Pretty);
+    }
+
+    #[test]
+    fn configured_folders_are_joined_without_dot_components() {
+        let c = parse("source = \".\"\noutput = \"./_site\"").unwrap();
+        assert_eq!(c.source.as_os_str(), "/site");
+        assert_eq!(c.output.as_os_str(), "/site/_site");
+        let here = SiteConfig::parse(Path::new("."), "source = \".\"", &Overrides::default()).unwrap();
+        assert_eq!(here.source.as_os_str(), ".");
     }
 
     #[test]

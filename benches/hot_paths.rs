@@ -24,12 +24,13 @@ use std::time::Duration;
 
 use divan::counter::BytesCount;
 use divan::{black_box, Bencher};
+use kbsite::analyze::kb_index::TermKind;
 use kbsite::analyze::kb_index::{KbSite, PageKb};
 use kbsite::analyze::{self, kb, mentions, Page};
 use kbsite::config::{Overrides, SiteConfig};
 use kbsite::diagnostics::{Diagnostics, Severity};
 use kbsite::load::{frontmatter, liquid, LoadedPage, SourceFile};
-use kbsite::render::kb::KbRender;
+use kbsite::render::kb::{self as kb_render, KbRender};
 use kbsite::render::markdown::{self, TextLinker};
 use kbsite::render::templates::Templates;
 use kbsite::render::{site_json, Renderer};
@@ -333,6 +334,54 @@ mod template_render {
             site.templates.render_chain(&chain, &mut ctx, black_box(&content).clone()).unwrap()
         });
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6b. Index pages
+
+/// Rows on the benchmarked index page: the default `page_size`, a full page.
+const ROWS: usize = 100;
+
+/// A site of `ROWS` copies of the `median` article (one product, so one full product page).
+static LIST_SITE: LazyLock<Site> = LazyLock::new(|| {
+    let a = article("median");
+    let root = tempfile::tempdir().expect("a temp folder");
+    let config = SiteConfig::parse(root.path(), "", &Overrides::default()).expect("the default config");
+    let diags = Diagnostics::default();
+    let templates = Templates::load(&config, &diags);
+    let split = frontmatter::split(&a.text).unwrap();
+    let front = frontmatter::parse_yaml(&split).unwrap();
+    let parsed = kb::parse_article(&a.processed).article.expect("the median input is an article");
+    let loaded: Vec<(LoadedPage, PageKb)> = (0..ROWS)
+        .map(|i| {
+            let rel = format!("kb/{i}/README.md");
+            let file = SourceFile { abs: root.path().join(&rel), rel };
+            let page = LoadedPage { file, front: front.clone(), body_line: a.body_line };
+            (page, PageKb { article: Some(parsed.clone()), mentions: Vec::new() })
+        })
+        .collect();
+    let placed = analyze::place_pages(&config, loaded, |l| templates.has_layout(l), &diags);
+    let (pages, page_kb): (Vec<Page>, Vec<PageKb>) = placed.into_iter().unzip();
+    let kb = KbSite::build(page_kb);
+    Site { _root: root, config, templates, pages, kb }
+});
+
+/// A full product page (`kb_term.html` → `default.html`, `ROWS` listed articles): its `page`
+/// value, then the templates. Throughput counts listed rows.
+#[divan::bench]
+fn index_page(bencher: Bencher) {
+    let site = &*LIST_SITE;
+    let renderer = Renderer::new(&site.config, &site.templates);
+    let kb_render = KbRender::new(&site.config, &site.kb, &site.pages);
+    let generated = kb_render::generated_pages(&site.config, &site.kb, &site.pages, false);
+    let page = generated
+        .iter()
+        .find(|g| matches!(g.what, kb_render::Generated::Term { kind: TermKind::Products, n: 1, .. }))
+        .expect("a product page");
+    assert_eq!(page.lists.len(), ROWS);
+    bencher
+        .counter(divan::counter::ItemsCount::new(ROWS))
+        .bench(|| renderer.render_template(page.template, kb_render.page_json(black_box(page))).unwrap());
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -242,31 +242,41 @@ struct Site {
     kb: KbSite,
 }
 
+impl Site {
+    /// The default theme in a temp folder, `loaded(root)`'s pages placed, the KB graph built.
+    fn new(loaded: impl FnOnce(&Path) -> Vec<(LoadedPage, PageKb)>) -> Site {
+        let root = tempfile::tempdir().expect("a temp folder");
+        let config = SiteConfig::parse(root.path(), "", &Overrides::default()).expect("the default config");
+        let diags = Diagnostics::default();
+        let templates = Templates::load(&config, &diags);
+        let loaded = loaded(root.path());
+        let count = loaded.len();
+        let placed = analyze::place_pages(&config, loaded, |l| templates.has_layout(l), &diags);
+        let errors: Vec<_> = diags.take_sorted().into_iter().filter(|d| d.severity == Severity::Error).collect();
+        assert!(errors.is_empty(), "setting up the bench site failed: {errors:?}");
+        assert_eq!(placed.len(), count);
+        let (pages, page_kb): (Vec<Page>, Vec<PageKb>) = placed.into_iter().unzip();
+        let kb = KbSite::build(page_kb);
+        Site { _root: root, config, templates, pages, kb }
+    }
+}
+
 static SITE: LazyLock<Site> = LazyLock::new(|| {
-    let root = tempfile::tempdir().expect("a temp folder");
-    let config = SiteConfig::parse(root.path(), "", &Overrides::default()).expect("the default config");
-    let diags = Diagnostics::default();
-    let templates = Templates::load(&config, &diags);
-    let loaded: Vec<(LoadedPage, PageKb)> = ARTICLES
-        .iter()
-        .map(|a| {
-            let split = frontmatter::split(&a.text).unwrap();
-            let front = frontmatter::parse_yaml(&split).unwrap();
-            let file = SourceFile { rel: a.rel.clone(), abs: a.abs.clone() };
-            let page = LoadedPage { file, front, body_line: a.body_line };
-            let mut numbers: Vec<u32> = mentions::mentions(&a.processed).map(|m| m.number).collect();
-            numbers.sort_unstable();
-            numbers.dedup();
-            (page, PageKb { article: kb::parse_article(&a.processed).article, mentions: numbers })
-        })
-        .collect();
-    let placed = analyze::place_pages(&config, loaded, |l| templates.has_layout(l), &diags);
-    let errors: Vec<_> = diags.take_sorted().into_iter().filter(|d| d.severity == Severity::Error).collect();
-    assert!(errors.is_empty(), "setting up the bench site failed: {errors:?}");
-    assert_eq!(placed.len(), ARTICLES.len());
-    let (pages, page_kb): (Vec<Page>, Vec<PageKb>) = placed.into_iter().unzip();
-    let kb = KbSite::build(page_kb);
-    Site { _root: root, config, templates, pages, kb }
+    Site::new(|_| {
+        ARTICLES
+            .iter()
+            .map(|a| {
+                let split = frontmatter::split(&a.text).unwrap();
+                let front = frontmatter::parse_yaml(&split).unwrap();
+                let file = SourceFile { rel: a.rel.clone(), abs: a.abs.clone() };
+                let page = LoadedPage { file, front, body_line: a.body_line };
+                let mut numbers: Vec<u32> = mentions::mentions(&a.processed).map(|m| m.number).collect();
+                numbers.sort_unstable();
+                numbers.dedup();
+                (page, PageKb { article: kb::parse_article(&a.processed).article, mentions: numbers })
+            })
+            .collect()
+    })
 });
 
 fn page_index(name: &str) -> usize {
@@ -345,25 +355,19 @@ const ROWS: usize = 100;
 /// A site of `ROWS` copies of the `median` article (one product, so one full product page).
 static LIST_SITE: LazyLock<Site> = LazyLock::new(|| {
     let a = article("median");
-    let root = tempfile::tempdir().expect("a temp folder");
-    let config = SiteConfig::parse(root.path(), "", &Overrides::default()).expect("the default config");
-    let diags = Diagnostics::default();
-    let templates = Templates::load(&config, &diags);
     let split = frontmatter::split(&a.text).unwrap();
     let front = frontmatter::parse_yaml(&split).unwrap();
     let parsed = kb::parse_article(&a.processed).article.expect("the median input is an article");
-    let loaded: Vec<(LoadedPage, PageKb)> = (0..ROWS)
-        .map(|i| {
-            let rel = format!("kb/{i}/README.md");
-            let file = SourceFile { abs: root.path().join(&rel), rel };
-            let page = LoadedPage { file, front: front.clone(), body_line: a.body_line };
-            (page, PageKb { article: Some(parsed.clone()), mentions: Vec::new() })
-        })
-        .collect();
-    let placed = analyze::place_pages(&config, loaded, |l| templates.has_layout(l), &diags);
-    let (pages, page_kb): (Vec<Page>, Vec<PageKb>) = placed.into_iter().unzip();
-    let kb = KbSite::build(page_kb);
-    Site { _root: root, config, templates, pages, kb }
+    Site::new(|root| {
+        (0..ROWS)
+            .map(|i| {
+                let rel = format!("kb/{i}/README.md");
+                let file = SourceFile { abs: root.join(&rel), rel };
+                let page = LoadedPage { file, front: front.clone(), body_line: a.body_line };
+                (page, PageKb { article: Some(parsed.clone()), mentions: Vec::new() })
+            })
+            .collect()
+    })
 });
 
 /// A full product page (`kb_term.html` → `default.html`, `ROWS` listed articles): its `page`

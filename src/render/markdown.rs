@@ -81,7 +81,7 @@ fn split_code_tail(markdown: &str) -> Option<(&str, String)> {
         if is_blank_line(content) {
             continue;
         }
-        if indent_columns(content) >= 4 {
+        if code_line(content).is_some() {
             first_code = Some((start, end, newline));
             break;
         }
@@ -96,16 +96,14 @@ fn split_code_tail(markdown: &str) -> Option<(&str, String)> {
     for (start, end, newline) in first_code.into_iter().chain(lines) {
         let content = &markdown[start..end];
         if is_blank_line(content) {
-            blanks.push_str(strip_indent(content));
+            // A blank line keeps what lies beyond four columns, like any code line.
+            blanks.push_str(code_line(content).unwrap_or(""));
             blanks.push('\n');
             continue;
         }
-        if indent_columns(content) < 4 {
-            return None;
-        }
         code.push_str(&blanks);
         blanks.clear();
-        code.push_str(strip_indent(content));
+        code.push_str(code_line(content)?);
         if newline {
             code.push('\n');
         }
@@ -117,34 +115,22 @@ fn is_blank_line(line: &str) -> bool {
     line.bytes().all(|b| b == b' ' || b == b'\t')
 }
 
-/// Columns of leading white space (a tab advances to the next multiple of four).
-fn indent_columns(line: &str) -> usize {
-    let mut col = 0;
-    for b in line.bytes() {
-        match b {
-            b' ' => col += 1,
-            b'\t' => col = (col / 4 + 1) * 4,
-            _ => break,
-        }
-    }
-    col
-}
-
-/// `line` without its first four columns of indentation (a tab reaches the next stop of four,
-/// so it never straddles the fourth column).
-fn strip_indent(line: &str) -> &str {
+/// The text of `line` as a line of an indented code block: without its first four columns of
+/// indentation (a tab advances to the next multiple of four, so it never straddles the fourth
+/// column); `None` when it is indented less than that.
+fn code_line(line: &str) -> Option<&str> {
     let mut col = 0;
     for (i, b) in line.bytes().enumerate() {
         if col >= 4 {
-            return &line[i..];
+            return Some(&line[i..]);
         }
         match b {
             b' ' => col += 1,
             b'\t' => col = (col / 4 + 1) * 4,
-            _ => return &line[i..],
+            _ => return None,
         }
     }
-    ""
+    (col >= 4).then_some("")
 }
 
 /// An ATX heading line: up to three spaces, one to six `#`, then the end or white space.

@@ -6,15 +6,15 @@
 //!
 //! Walks `DIR_A` (an already-built site) and then times writing the same
 //! number of files, with the same sizes and relative paths, into `DIR_B`,
-//! filled with dummy bytes: every directory is created once (in parallel, as
-//! kbsite makes them), files are written in parallel with rayon, and nothing is
+//! filled with dummy bytes: every directory is created once (level by level,
+//! in parallel), files are written in parallel with rayon, and nothing is
 //! fsynced. No generator can write the same output faster on this disk, so a
 //! build's wall time divided by this one shows how close it is to I/O-bound.
 //!
 //! Prints a human-readable line and a `key=value` line for scripts:
 //! `files=N dirs=N bytes=N seconds=S` (seconds cover only the writing).
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -82,14 +82,18 @@ const CHUNK: usize = 1 << 20;
 fn write_tree(tree: &Tree, out: &Path) -> Result<f64> {
     let max = tree.files.iter().map(|f| f.1).max().unwrap_or(0);
     let buf = dummy((max as usize).min(CHUNK));
-    // Folders as kbsite makes them: parents first, in parallel, never two in one parent at once.
-    let dirs: BTreeSet<&str> =
-        tree.dirs.iter().map(|d| d.to_str().context("a folder name that is not UTF-8")).collect::<Result<_>>()?;
+    // Group directories by depth so parents exist before their children.
+    let mut levels: BTreeMap<usize, Vec<&PathBuf>> = BTreeMap::new();
+    for d in &tree.dirs {
+        levels.entry(d.components().count()).or_default().push(d);
+    }
     let start = Instant::now();
-    kbsite::write::create_folders(&dirs, &|d| {
-        let p = out.join(d);
-        std::fs::create_dir(&p).with_context(|| format!("creating {}", p.display()))
-    })?;
+    for dirs in levels.values() {
+        dirs.par_iter().try_for_each(|d| -> Result<()> {
+            let p = out.join(d);
+            std::fs::create_dir(&p).with_context(|| format!("creating {}", p.display()))
+        })?;
+    }
     tree.files.par_iter().try_for_each(|(rel, len)| -> Result<()> {
         let p = out.join(rel);
         let mut f = File::create(&p).with_context(|| format!("creating {}", p.display()))?;

@@ -1,7 +1,7 @@
 //! Write: output goes to a staging folder beside the output and is swapped in only when the
 //! whole build succeeded, so a failed build leaves the previous site intact.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
@@ -98,8 +98,9 @@ impl Stage {
         self.owned_trees.lock().unwrap_or_else(|e| e.into_inner()).push(format!("{rel}/"));
     }
 
-    /// Creates every folder the given output files need, once each, parents first, in parallel
-    /// (see [`create_folders`]); in a reused folder they mostly exist already.
+    /// Creates every folder the given output files need, once each, parents first. Folders of
+    /// one depth are created in parallel (a 60,000-article site has over 100,000 of them, and
+    /// `mkdir` is mostly kernel CPU time); in a reused folder they mostly exist already.
     pub fn create_dirs<'a>(&self, files: impl Iterator<Item = &'a str>) -> Result<()> {
         let mut dirs = BTreeSet::new();
         for f in files {
@@ -111,20 +112,31 @@ impl Stage {
                 path = parent;
             }
         }
-        create_folders(&dirs, &|d| {
-            let p = self.dir.join(d);
-            match std::fs::create_dir(&p) {
-                Ok(()) => Ok(()),
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && p.is_dir() => Ok(()),
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    // A file of the previous site stands where this build needs a folder.
-                    std::fs::remove_file(&p)
-                        .and_then(|()| std::fs::create_dir(&p))
-                        .with_context(|| format!("failed to create `{}`", p.display()))
-                }
-                Err(e) => Err(e).with_context(|| format!("failed to create `{}`", p.display())),
+        let mut by_depth: Vec<Vec<&str>> = Vec::new();
+        for d in dirs {
+            let depth = d.matches('/').count();
+            if by_depth.len() <= depth {
+                by_depth.resize_with(depth + 1, Vec::new);
             }
-        })
+            by_depth[depth].push(d);
+        }
+        for level in by_depth {
+            level.par_iter().try_for_each(|d| {
+                let p = self.dir.join(d);
+                match std::fs::create_dir(&p) {
+                    Ok(()) => Ok(()),
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && p.is_dir() => Ok(()),
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                        // A file of the previous site stands where this build needs a folder.
+                        std::fs::remove_file(&p)
+                            .and_then(|()| std::fs::create_dir(&p))
+                            .with_context(|| format!("failed to create `{}`", p.display()))
+                    }
+                    Err(e) => Err(e).with_context(|| format!("failed to create `{}`", p.display())),
+                }
+            })?;
+        }
+        Ok(())
     }
 
     /// Writes one file; its folder must exist (see [`Stage::create_dirs`]). In a reused folder
@@ -256,39 +268,6 @@ pub fn io_pool() -> rayon::ThreadPool {
         .expect("a thread pool")
 }
 
-/// Creates the folders `dirs` (relative, `/`-separated; every folder's parent is in the set
-/// too, or is the root) by calling `make` once for each, parents before children, on the
-/// current rayon pool.
-///
-/// A 60,000-article site has over 100,000 folders and `mkdir` is kernel CPU time, so they are
-/// made in parallel — but never two in the same parent at once: `mkdir` holds the parent's lock
-/// for its whole duration, so a second thread making a sibling only spins on that lock (it was
-/// ~7% of a 60k build's CPU when folders were made level by level). One task makes a parent's
-/// folders that have no subfolders, one after another, while the others make the subtrees.
-pub fn create_folders(dirs: &BTreeSet<&str>, make: &(dyn Fn(&str) -> Result<()> + Sync)) -> Result<()> {
-    let mut children: HashMap<&str, Vec<&str>> = HashMap::new();
-    for d in dirs {
-        let parent = d.rsplit_once('/').map_or("", |(parent, _)| parent);
-        children.entry(parent).or_default().push(d);
-    }
-    make_children("", &children, make)
-}
-
-fn make_children(
-    parent: &str,
-    children: &HashMap<&str, Vec<&str>>,
-    make: &(dyn Fn(&str) -> Result<()> + Sync),
-) -> Result<()> {
-    let Some(kids) = children.get(parent) else { return Ok(()) };
-    let (subtrees, leaves): (Vec<&str>, Vec<&str>) = kids.iter().partition(|d| children.contains_key(*d));
-    subtrees.iter().try_for_each(|d| make(d))?;
-    let (leaves_made, subtrees_made) = rayon::join(
-        || leaves.iter().try_for_each(|d| make(d)),
-        || subtrees.par_iter().try_for_each(|d| make_children(d, children, make)),
-    );
-    leaves_made.and(subtrees_made)
-}
-
 /// Every entry under `dir`: (path relative to it, `/`-separated; whether it is a folder).
 /// Folders are listed in parallel on `pool` (on a cold cache, listing 100,000 folders one at a
 /// time waits on the disk for each). Symbolic links are entries, never followed.
@@ -353,52 +332,6 @@ pub fn check_output_location(output: &Path, root: &Path, source: &Path) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::AtomicUsize;
-
-    /// `create_folders` makes each folder once, after its parent, and never two folders of
-    /// one parent at the same time (they would only wait on each other's lock).
-    #[test]
-    fn folders_made_parents_first_one_per_parent_at_a_time() {
-        let mut dirs = BTreeSet::new();
-        let names: Vec<String> = (0..40)
-            .flat_map(|i| [format!("Q{i}"), format!("kb/{}", i % 4), format!("kb/{}/Q{i}", i % 4)])
-            .chain(["kb".to_string(), "keywords".to_string(), "keywords/a".to_string()])
-            .collect();
-        dirs.extend(names.iter().map(String::as_str));
-        let made: Mutex<Vec<String>> = Mutex::new(Vec::new());
-        let busy: Mutex<HashSet<String>> = Mutex::new(HashSet::new()); // parents with a make running
-        let overlaps = AtomicUsize::new(0);
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(4).build().unwrap();
-        pool.install(|| {
-            create_folders(&dirs, &|d| {
-                let parent = d.rsplit_once('/').map_or("", |(p, _)| p).to_string();
-                if !parent.is_empty() {
-                    assert!(made.lock().unwrap().contains(&parent), "{d} made before {parent}");
-                }
-                if !busy.lock().unwrap().insert(parent.clone()) {
-                    overlaps.fetch_add(1, Ordering::Relaxed);
-                }
-                std::thread::sleep(std::time::Duration::from_micros(200));
-                busy.lock().unwrap().remove(&parent);
-                made.lock().unwrap().push(d.to_string());
-                Ok(())
-            })
-        })
-        .unwrap();
-        let mut made = made.into_inner().unwrap();
-        made.sort();
-        let mut want: Vec<String> = dirs.iter().map(|d| d.to_string()).collect();
-        want.sort();
-        assert_eq!(made, want);
-        assert_eq!(overlaps.load(Ordering::Relaxed), 0);
-    }
-
-    #[test]
-    fn folder_errors_are_reported() {
-        let dirs: BTreeSet<&str> = ["a", "a/b", "c"].into_iter().collect();
-        let err = create_folders(&dirs, &|d| if d == "a/b" { bail!("no room for `{d}`") } else { Ok(()) });
-        assert_eq!(err.unwrap_err().to_string(), "no room for `a/b`");
-    }
 
     /// Every file under `dir` with its text, and every folder as `name/`.
     fn tree(dir: &Path) -> Vec<String> {

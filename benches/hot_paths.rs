@@ -24,8 +24,7 @@ use std::time::Duration;
 
 use divan::counter::BytesCount;
 use divan::{black_box, Bencher};
-use kbsite::analyze::kb_index::TermKind;
-use kbsite::analyze::kb_index::{KbSite, PageKb};
+use kbsite::analyze::kb_index::{KbSite, PageKb, TermKind};
 use kbsite::analyze::{self, kb, mentions, Page};
 use kbsite::config::{Overrides, SiteConfig};
 use kbsite::diagnostics::{Diagnostics, Severity};

@@ -38,10 +38,10 @@ fn options() -> Options {
 }
 
 /// The parser's events for `markdown`. A KB article (headings, then the article text as one
-/// indented code block to the end) skips the parser for the code block, which it walks line
-/// by line (~3 µs for a median article, against ~1.2 µs here). Same events either way (the
-/// block's text as one `Text` instead of one per line; the render joins them), checked
-/// against the parser on every sample article.
+/// indented code block to the end) skips the parser for the code block, which is walked line
+/// by line instead (a median article renders in 3.6 µs instead of 6.0 µs). Same events either
+/// way (the block's text as one `Text` instead of one per line; the render joins them),
+/// checked against the parser on every sample article.
 fn parse_events(markdown: &str) -> Vec<Event<'_>> {
     match split_code_tail(markdown) {
         Some((head, code)) => {

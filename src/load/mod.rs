@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde_yaml::Mapping;
-use walkdir::WalkDir;
 
 use crate::config::SiteConfig;
 use crate::diagnostics::Diagnostics;
@@ -54,28 +53,164 @@ pub fn walk(config: &SiteConfig, diags: &Diagnostics) -> Inventory {
 /// it for a folder that appeared).
 pub fn walk_under(config: &SiteConfig, dir: &Path, diags: &Diagnostics) -> Inventory {
     let mut inv = Inventory::default();
-    walk_each(config, dir, diags, |file| match is_page_candidate(&file.rel) {
-        true => inv.page_candidates.push(file),
-        false => inv.assets.push(file),
-    });
+    for file in walk_tree(config, dir, diags, &|file| file) {
+        match is_page_candidate(&file.rel) {
+            true => inv.page_candidates.push(file),
+            false => inv.assets.push(file),
+        }
+    }
     inv
 }
 
-/// The walk itself: calls `found` for each file, in path order.
-fn walk_each(config: &SiteConfig, dir: &Path, diags: &Diagnostics, mut found: impl FnMut(SourceFile)) {
-    let filter = SourceFilter::new(config);
-    let walker = WalkDir::new(dir).follow_links(true).sort_by_file_name().into_iter();
-    let walker =
-        walker.filter_entry(|entry| entry.depth() == 0 || filter.admits(entry.path(), entry.file_type().is_dir()));
-    for entry in walker {
+/// The walk itself: `visit`s each file under `dir` and returns the results in path order
+/// (each folder's entries sorted by name, a folder's files where the folder sorts).
+///
+/// Every folder is listed by its own task on the current rayon pool, and `visit` runs in the
+/// task that found the file. On a cold cache each listing and each read waits on the disk:
+/// walking 60,000 article folders one at a time took 4.4 s on this project's machines, with
+/// eight at a time 1.4 s.
+fn walk_tree<T: Send>(
+    config: &SiteConfig,
+    dir: &Path,
+    diags: &Diagnostics,
+    visit: &(impl Fn(SourceFile) -> T + Sync),
+) -> Vec<T> {
+    let walk = TreeWalk { config, filter: SourceFilter::new(config), diags, visit };
+    let mut out = Vec::new();
+    walk.folder(dir, &normalize(dir), &mut out);
+    out
+}
+
+/// One walk's shared state (see [`walk_tree`]).
+struct TreeWalk<'a, F> {
+    config: &'a SiteConfig,
+    filter: SourceFilter<'a>,
+    diags: &'a Diagnostics,
+    visit: &'a F,
+}
+
+/// A folder's entry that the walk may visit (see [`list_folder`]).
+struct Entry {
+    path: PathBuf,
+    kind: EntryKind,
+}
+
+enum EntryKind {
+    File,
+    /// `linked`: reached through a symbolic link.
+    Folder {
+        linked: bool,
+    },
+}
+
+/// The files and folders in the folder at `path`, sorted by name, symbolic links followed
+/// (as walkdir's `follow_links` does; other kinds of entry are left out). A folder or link that
+/// cannot be read is reported to `diags` and left out. One `getdents` listing and no `stat` per
+/// entry: the file system tells each entry's type, and only links are looked up.
+fn list_folder(path: &Path, diags: &Diagnostics) -> Vec<Entry> {
+    let cannot_read = |at: &Path, e: std::io::Error| diags.error(at, None, format!("cannot read: {e}"));
+    let entries = match std::fs::read_dir(path) {
+        Ok(entries) => entries,
+        Err(e) => {
+            cannot_read(path, e);
+            return Vec::new();
+        }
+    };
+    let mut named = Vec::new();
+    for entry in entries {
         match entry {
-            Ok(e) if e.file_type().is_file() => {
-                found(SourceFile { rel: rel_path(&config.source, e.path()), abs: e.path().to_path_buf() });
+            Ok(entry) => named.push((entry.file_name(), entry)),
+            Err(e) => cannot_read(path, e),
+        }
+    }
+    named.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let mut out = Vec::with_capacity(named.len());
+    for (_, entry) in named {
+        let at = entry.path();
+        let kind = match entry.file_type() {
+            Ok(t) if t.is_symlink() => match std::fs::metadata(&at) {
+                Ok(m) if m.is_dir() => EntryKind::Folder { linked: true },
+                Ok(m) if m.is_file() => EntryKind::File,
+                Ok(_) => continue,
+                Err(e) => {
+                    cannot_read(&at, e);
+                    continue;
+                }
+            },
+            Ok(t) if t.is_dir() => EntryKind::Folder { linked: false },
+            Ok(t) if t.is_file() => EntryKind::File,
+            Ok(_) => continue,
+            Err(e) => {
+                cannot_read(&at, e);
+                continue;
             }
-            Ok(_) => {}
-            Err(err) => {
-                let path = err.path().map(Path::to_path_buf).unwrap_or_else(|| config.source.clone());
-                diags.error(&path, None, format!("cannot read: {err}"));
+        };
+        out.push(Entry { path: at, kind });
+    }
+    out
+}
+
+/// An entry of a folder, in name order: a file already visited, or a subfolder to walk
+/// (its place in the folder's list of subfolders).
+enum Listed<T> {
+    File(T),
+    Folder,
+}
+
+impl<F, T> TreeWalk<'_, F>
+where
+    F: Fn(SourceFile) -> T + Sync,
+    T: Send,
+{
+    /// Appends what the folder at `path` holds to `out`, its subfolders walked in parallel.
+    /// `real` is the folder's path with symbolic links resolved: a linked folder that resolves
+    /// to it or to one of its ancestors would make the walk endless, and is reported instead.
+    fn folder(&self, path: &Path, real: &Path, out: &mut Vec<T>) {
+        let mut listed = Vec::new();
+        let mut folders = Vec::new(); // (path, path with links resolved)
+        for entry in list_folder(path, self.diags) {
+            let Entry { path: at, kind } = entry;
+            match kind {
+                EntryKind::Folder { linked } => {
+                    if !self.filter.admits(&at, true) {
+                        continue;
+                    }
+                    let real_child = match (linked, at.file_name()) {
+                        (false, Some(name)) => real.join(name),
+                        _ => normalize(&at),
+                    };
+                    if real.starts_with(&real_child) {
+                        let msg = format!(
+                            "cannot read: a symbolic link to a folder that contains it ({})",
+                            real_child.display()
+                        );
+                        self.diags.error(&at, None, msg);
+                        continue;
+                    }
+                    listed.push(Listed::Folder);
+                    folders.push((at, real_child));
+                }
+                EntryKind::File => {
+                    if self.filter.admits(&at, false) {
+                        let file = SourceFile { rel: rel_path(&self.config.source, &at), abs: at };
+                        listed.push(Listed::File((self.visit)(file)));
+                    }
+                }
+            }
+        }
+        let walked: Vec<Vec<T>> = folders
+            .par_iter()
+            .map(|(sub, real_sub)| {
+                let mut found = Vec::new();
+                self.folder(sub, real_sub, &mut found);
+                found
+            })
+            .collect();
+        let mut walked = walked.into_iter();
+        for l in listed {
+            match l {
+                Listed::File(t) => out.push(t),
+                Listed::Folder => out.extend(walked.next().unwrap_or_default()),
             }
         }
     }
@@ -89,39 +224,29 @@ pub struct Loaded<T> {
     pub assets: Vec<SourceFile>,
 }
 
-/// [`walk`] and [`read_pages`] in one pipelined pass: the walk (one thread, mostly `getdents`
-/// and `stat`) hands each candidate page to the readers as it finds it, so reading overlaps
-/// walking instead of waiting for it. The result is in walk order, as if done one after the
-/// other.
+/// [`walk`] and [`read_pages`] in one pass: each candidate page is read by the task of the walk
+/// that found it, on the I/O pool (more threads than cores: on a cold cache most of loading is
+/// waiting on the disk). The result is in walk order, as if done one after the other.
 pub fn walk_and_read<T, F>(config: &SiteConfig, diags: &Diagnostics, per_page: F) -> Loaded<T>
 where
     T: Send,
     F: Fn(&LoadedPage, &str) -> T + Sync,
 {
-    let (tx, rx) = std::sync::mpsc::channel::<(usize, SourceFile)>();
-    std::thread::scope(|scope| {
-        let walker = scope.spawn(move || {
-            let mut assets = Vec::new();
-            let mut seq = 0;
-            walk_each(config, &config.source, diags, |file| {
-                if is_page_candidate(&file.rel) {
-                    // The readers outlive the walk (they end when it hangs up), so sending fails only
-                    // if they panicked, which the scope reports anyway.
-                    let _ = tx.send((seq, file));
-                    seq += 1;
-                } else {
-                    assets.push(file);
-                }
-            });
-            assets
-        });
-        let mut read: Vec<(usize, Option<Read<T>>)> =
-            rx.into_iter().par_bridge().map(|(seq, file)| (seq, read_page(config, file, diags, &per_page))).collect();
-        read.sort_unstable_by_key(|(seq, _)| *seq);
-        let (pages, plain) = split_read(read.into_iter().filter_map(|(_, r)| r));
-        let assets = walker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        Loaded { pages, plain, assets }
-    })
+    let visit = |file: SourceFile| match is_page_candidate(&file.rel) {
+        true => Ok(read_page(config, file, diags, &per_page)),
+        false => Err(file),
+    };
+    let found = crate::write::io_pool().install(|| walk_tree(config, &config.source, diags, &visit));
+    let mut assets = Vec::new();
+    let read = found.into_iter().filter_map(|f| match f {
+        Ok(read) => read,
+        Err(asset) => {
+            assets.push(asset);
+            None
+        }
+    });
+    let (pages, plain) = split_read(read);
+    Loaded { pages, plain, assets }
 }
 
 /// Whether a file is read as a possible page (by its extension) rather than copied.
@@ -425,6 +550,90 @@ mod tests {
         assert!(is_optional_front_matter_page("notes.markdown"));
         assert!(!is_optional_front_matter_page("LICENSE.md"));
         assert!(!is_optional_front_matter_page("x.html"));
+    }
+
+    /// A site in a temporary folder whose `content/` holds `files` (empty files).
+    fn site_with(files: &[&str]) -> (tempfile::TempDir, SiteConfig) {
+        let dir = tempfile::tempdir().unwrap();
+        for f in files {
+            let path = dir.path().join("content").join(f);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "").unwrap();
+        }
+        let config = SiteConfig::parse(dir.path(), "", &crate::config::Overrides::default()).unwrap();
+        (dir, config)
+    }
+
+    fn walked(config: &SiteConfig, diags: &Diagnostics) -> Vec<String> {
+        let inv = walk(config, diags);
+        let mut all: Vec<String> = inv.page_candidates.into_iter().chain(inv.assets).map(|f| f.rel).collect();
+        // Candidates and assets are each in walk order; merge them back the way the walk found them.
+        all.sort_by(|a, b| Path::new(a).cmp(Path::new(b)));
+        all
+    }
+
+    #[test]
+    fn the_walk_lists_files_depth_first_by_name_and_skips_what_jekyll_skips() {
+        let files = [
+            "b.md",
+            "a/z.md",
+            "a/b/c.md",
+            "a.txt",
+            "_drafts/x.md",
+            ".git/config",
+            "kb/2/Q2/README.md",
+            "kb/10/Q10/README.md",
+            "kb/10/Q10/img.gif",
+            "node_modules/m.js",
+        ];
+        let (_dir, config) = site_with(&files);
+        let diags = Diagnostics::default();
+        let inv = walk(&config, &diags);
+        assert!(!diags.has_errors());
+        let rels = |v: &[SourceFile]| v.iter().map(|f| f.rel.clone()).collect::<Vec<_>>();
+        // Each folder's entries by name, a folder's files where the folder sorts ("a" < "a.txt" < "b.md").
+        assert_eq!(
+            rels(&inv.page_candidates),
+            ["a/b/c.md", "a/z.md", "b.md", "kb/10/Q10/README.md", "kb/2/Q2/README.md"]
+        );
+        assert_eq!(rels(&inv.assets), ["a.txt", "kb/10/Q10/img.gif"]);
+        assert_eq!(inv.page_candidates[0].abs, config.source.join("a/b/c.md"));
+    }
+
+    #[test]
+    fn the_walk_reads_pages_in_walk_order_however_the_threads_interleave() {
+        // Enough folders that the listing tasks run on several threads.
+        let names: Vec<String> = (0..300).map(|i| format!("kb/{}/Q{i}/README.md", i % 7)).collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let (_dir, config) = site_with(&refs);
+        for f in &names {
+            std::fs::write(config.source.join(f), format!("---\ntitle: {f}\n---\nbody\n")).unwrap();
+        }
+        let diags = Diagnostics::default();
+        let loaded = walk_and_read(&config, &diags, |page, body| (page.file.rel.clone(), body.to_string()));
+        let order: Vec<&str> = loaded.pages.iter().map(|(p, _)| p.file.rel.as_str()).collect();
+        let mut expected = refs.clone();
+        expected.sort_by(|a, b| Path::new(a).cmp(Path::new(b)));
+        assert_eq!(order, expected);
+        assert!(loaded.pages.iter().all(|(p, (rel, body))| *rel == p.file.rel && body == "body\n"));
+        assert_eq!(walked(&config, &diags).len(), 300);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn linked_folders_are_followed_and_a_link_to_an_ancestor_is_reported_not_walked() {
+        let (_dir, config) = site_with(&["a/x.md", "shared/y.md"]);
+        let src = &config.source;
+        std::os::unix::fs::symlink(src.join("shared"), src.join("a/linked")).unwrap();
+        std::os::unix::fs::symlink(src.join("a"), src.join("a/loop")).unwrap();
+        std::os::unix::fs::symlink(src.join("missing"), src.join("a/broken")).unwrap();
+        let diags = Diagnostics::default();
+        assert_eq!(walked(&config, &diags), ["a/linked/y.md", "a/x.md", "shared/y.md"]);
+        let errors = diags.take_sorted();
+        let at = |name: &str| errors.iter().find(|d| d.file.ends_with(name)).map(|d| d.message.clone());
+        assert!(at("a/loop").is_some_and(|m| m.contains("contains it")), "{errors:?}");
+        assert!(at("a/broken").is_some_and(|m| m.starts_with("cannot read")), "{errors:?}");
+        assert_eq!(errors.len(), 2, "{errors:?}");
     }
 
     #[test]

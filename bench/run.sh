@@ -10,6 +10,7 @@
 #   N=60000        articles in the synthetic corpus
 #   SEED=1         kbgen seed
 #   SKIP_HUGO=1    skip the Hugo run;  SKIP_SAMPLE=1  skip the real-sample run
+#   SKIP_COLD=1    skip the cold-input runs (they need root to drop the page cache)
 #   SAMPLE=DIR     the real archive sample (default ../shared/kbarchive-sample/site)
 #
 # Steps:
@@ -25,7 +26,9 @@
 #   6. `hugo --quiet -s bench/out/hugo-<N> -d FRESH` (Debian package `hugo`,
 #      installed with apt-get if missing), checked for one page per article;
 #   7. kbsite on a copy of the real sample (bench/out/sample, plus a site.toml);
-#   8. a table: wall s, CPU s (user+sys), peak RSS MB, output files, output MB,
+#   8. as root: kbsite and Hugo again, each after dropping the page cache (cold
+#      inputs: how a build starts on a machine that evicts idle file pages);
+#   9. a table: wall s, CPU s (user+sys), peak RSS MB, output files, output MB,
 #      and the ratios kbsite/hugo and kbsite/floor.
 #
 # Every timed run writes into its own fresh folder under bench/out/runs/ (the old
@@ -262,7 +265,24 @@ if (( HAVE_SAMPLE )); then
     fi
 fi
 
-# ---------------------------------------------------------------- 8. table
+# ---------------------------------------------------------------- 8. cold inputs
+# This kind of machine evicts file pages left idle for about a minute, so a build after a pause
+# reads its sources from the disk: these runs start with the page cache dropped.
+drop_caches() { sync && echo 3 >/proc/sys/vm/drop_caches; }
+if [[ -z ${SKIP_COLD:-} ]] && [[ -w /proc/sys/vm/drop_caches ]]; then
+    say "cold inputs (page cache dropped before each run)"
+    if (( KBSITE_OK )); then
+        drop_caches && timed kbsite-cold "$RUNS/kbsite-cold" "$BIN/kbsite" build --root "$CORPUS" --output "$RUNS/kbsite-cold" --quiet
+    fi
+    if (( HUGO_OK )); then
+        rm -f "$HUGO_SRC/.hugo_build.lock"
+        drop_caches && timed hugo-cold "$RUNS/hugo-cold" hugo --quiet -s "$HUGO_SRC" -d "$ROOT/$RUNS/hugo-cold"
+    fi
+elif [[ -z ${SKIP_COLD:-} ]]; then
+    echo "skipping the cold-input runs: dropping the page cache needs root"
+fi
+
+# ---------------------------------------------------------------- 9. table
 say "results (N=$N, $(nproc) cores)"
 {
     printf 'run\tstatus\twall_s\tcpu_s\tpeak_rss_mb\tfiles\tmb\n'
@@ -287,6 +307,9 @@ awk '
         r = idx["kbsite-rebuild-2"]
         if (r && st[r] == "ok" && f && st[f] == "ok" && wall[f] > 0)
             printf "kbsite steady-state rebuild (kbsite-rebuild-2)/floor: wall %.2fx%s\n", wall[r] / wall[f], (h && st[h] == "ok") ? sprintf(", /hugo: wall %.2fx", wall[r] / wall[h]) : ""
+        kc = idx["kbsite-cold"]; hc = idx["hugo-cold"]
+        if (kc && st[kc] == "ok" && hc && st[hc] == "ok")
+            printf "cold inputs, kbsite/hugo: wall %.2fx\n", wall[kc] / wall[hc]
         fh = idx["floor-hugo"]
         if (h && st[h] == "ok" && fh && st[fh] == "ok" && wall[fh] > 0)
             printf "hugo/floor:   wall %.2fx\n", wall[h] / wall[fh]

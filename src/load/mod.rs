@@ -150,8 +150,8 @@ fn list_folder(path: &Path, diags: &Diagnostics) -> Vec<Entry> {
     out
 }
 
-/// An entry of a folder, in name order: a file already visited, or a subfolder to walk
-/// (its place in the folder's list of subfolders).
+/// An entry of a folder, in name order: a file already visited, or a subfolder to walk (the
+/// next one of the folder's list of subfolders).
 enum Listed<T> {
     File(T),
     Folder,

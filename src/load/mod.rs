@@ -127,27 +127,30 @@ fn list_folder(path: &Path, diags: &Diagnostics) -> Vec<Entry> {
     let mut out = Vec::with_capacity(named.len());
     for (_, entry) in named {
         let at = entry.path();
-        let kind = match entry.file_type() {
-            Ok(t) if t.is_symlink() => match std::fs::metadata(&at) {
-                Ok(m) if m.is_dir() => EntryKind::Folder { linked: true },
-                Ok(m) if m.is_file() => EntryKind::File,
-                Ok(_) => continue,
-                Err(e) => {
-                    cannot_read(&at, e);
-                    continue;
-                }
-            },
-            Ok(t) if t.is_dir() => EntryKind::Folder { linked: false },
-            Ok(t) if t.is_file() => EntryKind::File,
-            Ok(_) => continue,
-            Err(e) => {
-                cannot_read(&at, e);
-                continue;
-            }
-        };
-        out.push(Entry { path: at, kind });
+        match entry_kind(&entry, &at) {
+            Ok(Some(kind)) => out.push(Entry { path: at, kind }),
+            Ok(None) => {}
+            Err(e) => cannot_read(&at, e),
+        }
     }
     out
+}
+
+/// What the walk sees at `at` (the path of `entry`): a file, a folder, or nothing to visit.
+fn entry_kind(entry: &std::fs::DirEntry, at: &Path) -> std::io::Result<Option<EntryKind>> {
+    let listed = entry.file_type()?;
+    let (is_dir, is_file) = match listed.is_symlink() {
+        true => {
+            let target = std::fs::metadata(at)?;
+            (target.is_dir(), target.is_file())
+        }
+        false => (listed.is_dir(), listed.is_file()),
+    };
+    Ok(match (is_dir, is_file) {
+        (true, _) => Some(EntryKind::Folder { linked: listed.is_symlink() }),
+        (_, true) => Some(EntryKind::File),
+        _ => None,
+    })
 }
 
 /// An entry of a folder, in name order: a file already visited, or a subfolder to walk (the

@@ -67,8 +67,8 @@ pub fn walk_under(config: &SiteConfig, dir: &Path, diags: &Diagnostics) -> Inven
 ///
 /// Every folder is listed by its own task on the current rayon pool, and `visit` runs in the
 /// task that found the file. On a cold cache each listing and each read waits on the disk:
-/// walking 60,000 article folders one at a time took 4.4 s on this project's machines, with
-/// eight at a time 1.4 s.
+/// `find` over 60,000 article folders took 4.4 s on this project's machines, eight `find`s
+/// over parts of them 1.4 s.
 fn walk_tree<T: Send>(
     config: &SiteConfig,
     dir: &Path,

@@ -153,11 +153,11 @@ fn entry_kind(entry: &std::fs::DirEntry, at: &Path) -> std::io::Result<Option<En
     })
 }
 
-/// An entry of a folder, in name order: a file already visited, or a subfolder to walk (the
-/// next one of the folder's list of subfolders).
-enum Listed<T> {
-    File(T),
-    Folder,
+/// An entry of a folder that the walk goes on with: a file (admitted or not by the filter in
+/// the task that visits it), or a subfolder to walk (with its path with links resolved).
+enum Listed {
+    File(PathBuf),
+    Folder(PathBuf, PathBuf),
 }
 
 impl<F, T> TreeWalk<'_, F>
@@ -165,12 +165,13 @@ where
     F: Fn(SourceFile) -> T + Sync,
     T: Send,
 {
-    /// Appends what the folder at `path` holds to `out`, its subfolders walked in parallel.
-    /// `real` is the folder's path with symbolic links resolved: a linked folder that resolves
-    /// to it or to one of its ancestors would make the walk endless, and is reported instead.
+    /// Appends what the folder at `path` holds to `out`: its files filtered and visited and its
+    /// subfolders walked in parallel, results in name order (a flat folder of 60,000 pages is
+    /// read in parallel too). `real` is the folder's path with symbolic links resolved: a linked
+    /// folder that resolves to it or to one of its ancestors would make the walk endless, and is
+    /// reported instead.
     fn folder(&self, path: &Path, real: &Path, out: &mut Vec<T>) {
         let mut listed = Vec::new();
-        let mut folders = Vec::new(); // (path, path with links resolved)
         for entry in list_folder(path, self.diags) {
             let Entry { path: at, kind } = entry;
             match kind {
@@ -190,32 +191,26 @@ where
                         self.diags.error(&at, None, msg);
                         continue;
                     }
-                    listed.push(Listed::Folder);
-                    folders.push((at, real_child));
+                    listed.push(Listed::Folder(at, real_child));
                 }
-                EntryKind::File => {
-                    if self.filter.admits(&at, false) {
-                        let file = SourceFile { rel: rel_path(&self.config.source, &at), abs: at };
-                        listed.push(Listed::File((self.visit)(file)));
-                    }
-                }
+                EntryKind::File => listed.push(Listed::File(at)),
             }
         }
-        let walked: Vec<Vec<T>> = folders
-            .par_iter()
-            .map(|(sub, real_sub)| {
-                let mut found = Vec::new();
-                self.folder(sub, real_sub, &mut found);
-                found
+        let walked: Vec<Vec<T>> = listed
+            .into_par_iter()
+            .map(|l| match l {
+                Listed::File(at) if self.filter.admits(&at, false) => {
+                    vec![(self.visit)(SourceFile { rel: rel_path(&self.config.source, &at), abs: at })]
+                }
+                Listed::File(_) => Vec::new(),
+                Listed::Folder(sub, real_sub) => {
+                    let mut found = Vec::new();
+                    self.folder(&sub, &real_sub, &mut found);
+                    found
+                }
             })
             .collect();
-        let mut walked = walked.into_iter();
-        for l in listed {
-            match l {
-                Listed::File(t) => out.push(t),
-                Listed::Folder => out.extend(walked.next().unwrap_or_default()),
-            }
-        }
+        out.extend(walked.into_iter().flatten());
     }
 }
 

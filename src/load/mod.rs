@@ -75,7 +75,7 @@ fn walk_tree<T: Send>(
     diags: &Diagnostics,
     visit: &(impl Fn(SourceFile) -> T + Sync),
 ) -> Vec<T> {
-    let walk = TreeWalk { config, filter: SourceFilter::new(config), diags, visit };
+    let walk = TreeWalk { filter: SourceFilter::new(config), diags, visit };
     let mut out = Vec::new();
     walk.folder(dir, &normalize(dir), &mut out);
     out
@@ -83,7 +83,6 @@ fn walk_tree<T: Send>(
 
 /// One walk's shared state (see [`walk_tree`]).
 struct TreeWalk<'a, F> {
-    config: &'a SiteConfig,
     filter: SourceFilter<'a>,
     diags: &'a Diagnostics,
     visit: &'a F,
@@ -154,7 +153,9 @@ fn entry_kind(entry: &std::fs::DirEntry, at: &Path) -> std::io::Result<Option<En
 }
 
 /// An entry of a folder that the walk goes on with: a file (admitted or not by the filter in
-/// the task that visits it), or a subfolder to walk (with its path with links resolved).
+/// the task that visits it: filtering costs a few µs a file, too much for a listing loop that a
+/// flat folder of 60,000 pages runs on one thread), or a subfolder to walk (with its path with
+/// links resolved).
 enum Listed {
     File(PathBuf),
     Folder(PathBuf, PathBuf),
@@ -176,7 +177,7 @@ where
             let Entry { path: at, kind } = entry;
             match kind {
                 EntryKind::Folder { linked } => {
-                    if !self.filter.admits(&at, true) {
+                    if self.filter.admitted(&at, true).is_none() {
                         continue;
                     }
                     let real_child = match (linked, at.file_name()) {
@@ -199,10 +200,10 @@ where
         let walked: Vec<Vec<T>> = listed
             .into_par_iter()
             .map(|l| match l {
-                Listed::File(at) if self.filter.admits(&at, false) => {
-                    vec![(self.visit)(SourceFile { rel: rel_path(&self.config.source, &at), abs: at })]
-                }
-                Listed::File(_) => Vec::new(),
+                Listed::File(at) => match self.filter.admitted(&at, false) {
+                    Some(rel) => vec![(self.visit)(SourceFile { rel, abs: at })],
+                    None => Vec::new(),
+                },
                 Listed::Folder(sub, real_sub) => {
                     let mut found = Vec::new();
                     self.folder(&sub, &real_sub, &mut found);
@@ -222,8 +223,14 @@ pub struct Loaded<T> {
     pub assets: Vec<SourceFile>,
 }
 
-/// [`walk`] and [`read_pages`] in one pass: each candidate page is read by the task of the walk
-/// that found it, on the I/O pool (more threads than cores: on a cold cache most of loading is
+/// What [`walk_and_read`] makes of one file: a candidate page as read (`None`: not built), or
+/// a file copied unchanged.
+enum Found<T> {
+    Candidate(Option<Read<T>>),
+    Asset(SourceFile),
+}
+
+/// [`walk`] and [`read_pages`] in one pass: each candidate page is read by a task of the walk, on the I/O pool (more threads than cores: on a cold cache most of loading is
 /// waiting on the disk). The result is in walk order, as if done one after the other.
 pub fn walk_and_read<T, F>(config: &SiteConfig, diags: &Diagnostics, per_page: F) -> Loaded<T>
 where
@@ -231,14 +238,14 @@ where
     F: Fn(&LoadedPage, &str) -> T + Sync,
 {
     let visit = |file: SourceFile| match is_page_candidate(&file.rel) {
-        true => Ok(read_page(config, file, diags, &per_page)),
-        false => Err(file),
+        true => Found::Candidate(read_page(config, file, diags, &per_page)),
+        false => Found::Asset(file),
     };
     let found = crate::write::io_pool().install(|| walk_tree(config, &config.source, diags, &visit));
     let mut assets = Vec::new();
     let read = found.into_iter().filter_map(|f| match f {
-        Ok(read) => read,
-        Err(asset) => {
+        Found::Candidate(read) => read,
+        Found::Asset(asset) => {
             assets.push(asset);
             None
         }
@@ -286,33 +293,33 @@ impl<'a> SourceFilter<'a> {
                 return None;
             }
             path.push(c);
-            if !self.admits(&path, is_dir || i + 1 < count) {
-                return None;
-            }
+            self.admitted(&path, is_dir || i + 1 < count)?;
         }
         (count > 0).then(|| SourceFile { rel: rel_path(source, abs), abs: abs.to_path_buf() })
     }
 
     /// Whether the walk enters (a folder) or lists (a file) `path`, given that it reached its
-    /// parent.
-    fn admits(&self, path: &Path, is_dir: bool) -> bool {
+    /// parent: its path relative to `source` when it does (computed for the rules anyway, and
+    /// what a listed file keeps).
+    fn admitted(&self, path: &Path, is_dir: bool) -> Option<String> {
         let config = self.config;
         let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
         let rel = rel_path(&config.source, path);
         if config.include.is_match(rel.as_str()) || config.include.is_match(name.as_ref()) {
-            return true;
+            return Some(rel);
         }
         if name.starts_with('_') || name.starts_with('.') || ALWAYS_EXCLUDED.contains(&name.as_ref()) {
-            return false;
+            return None;
         }
         if config.exclude.is_match(rel.as_str()) || config.exclude.is_match(name.as_ref()) {
-            return false;
+            return None;
         }
         // Staging folders of an interrupted build (`public.kbsite-new`) are never sources.
         if self.output_prefix.as_ref().is_some_and(|prefix| name.starts_with(prefix.as_str())) {
-            return false;
+            return None;
         }
-        !(is_dir && self.skip_dirs.iter().any(|d| d == path))
+        let skipped = is_dir && self.skip_dirs.iter().any(|d| d == path);
+        (!skipped).then_some(rel)
     }
 }
 

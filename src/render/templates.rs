@@ -384,6 +384,23 @@ mod tests {
     }
 
     #[test]
+    fn dotted_lookups_find_plain_nested_indexed_and_escaped_keys() {
+        // Tera's dotted lookup is patched (vendor/tera/KBSITE-PATCH.md: only segments holding `~`
+        // are unescaped); `m["a/b"]` reaches the lookup as `m."a~1b"`, so it needs the unescaping.
+        let (t, d) = templates(&[(
+            "page.html",
+            r#"{{ m.plain }}|{{ m.nested.deep }}|{{ m.list.1 }}|{{ m["a/b"] }}|{{ m["t~x"] }}|{% for r in m.rows %}{{ r.url }};{% endfor %}"#,
+        )]);
+        assert!(!d.has_errors(), "{:?}", d.take_sorted());
+        let mut c = ctx();
+        let m = serde_json::json!({"plain": "p", "nested": {"deep": "d"}, "list": ["x", "y"], "a/b": "slash",
+                                   "t~x": "tilde", "rows": [{"url": "/1/"}, {"url": "/2/"}]});
+        c.insert("m", &m);
+        let out = t.render_chain(&t.chain("page").unwrap(), &mut c, String::new()).unwrap();
+        assert_eq!(out, "p|d|y|slash|tilde|/1/;/2/;");
+    }
+
+    #[test]
     fn yaml_front_matter_converts_to_json() {
         let m: Mapping = serde_yaml::from_str("a: 1\nb: [x, true]\n3: c\n").unwrap();
         assert_eq!(yaml_to_json(&m), serde_json::json!({"a": 1, "b": ["x", true], "3": "c"}));

@@ -256,22 +256,50 @@ fn write_text(text: &str, linker: Option<&dyn TextLinker>, out: &mut String) {
 }
 
 /// HTML escaping for text and attribute values (`&`, `<`, `>`, `"`, `'`).
+///
+/// Every page's text and every template value goes through here (~8% of a build's
+/// instructions when it went byte by byte), and most runs of 8 bytes need nothing: those are
+/// skipped with one word-wide test, and only a word that may hold a special byte is looked at
+/// byte by byte.
 pub fn escape_into(text: &str, out: &mut String) {
+    let bytes = text.as_bytes();
     let mut last = 0;
-    for (i, b) in text.bytes().enumerate() {
-        let rep = match b {
+    let mut escape_byte = |i: usize, out: &mut String| {
+        let rep = match bytes[i] {
             b'&' => "&amp;",
             b'<' => "&lt;",
             b'>' => "&gt;",
             b'"' => "&quot;",
             b'\'' => "&#39;",
-            _ => continue,
+            _ => return,
         };
+        // `i` is the index of an ASCII byte: both slices end on character boundaries.
         out.push_str(&text[last..i]);
         out.push_str(rep);
         last = i + 1;
+    };
+    let mut i = 0;
+    while let Some(word) = bytes.get(i..i + 8) {
+        if may_need_escaping(u64::from_le_bytes(word.try_into().expect("8 bytes"))) {
+            (i..i + 8).for_each(|j| escape_byte(j, out));
+        }
+        i += 8;
     }
+    (i..bytes.len()).for_each(|j| escape_byte(j, out));
     out.push_str(&text[last..]);
+}
+
+/// Whether one of the 8 bytes of `word` may be `&`, `'`, `<`, `>` or `"` (never false when one
+/// is; rarely true when none is). `&`/`'` (0x26/0x27) and `<`/`>` (0x3C/0x3E) are tested in pairs
+/// by setting the bit in which they differ.
+fn may_need_escaping(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // Exact for "some byte is zero": a borrow only propagates above a byte that is zero.
+    let has_zero_byte = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS != 0;
+    has_zero_byte((word | ONES) ^ (ONES * 0x27))
+        | has_zero_byte((word | (ONES * 2)) ^ (ONES * 0x3E))
+        | has_zero_byte(word ^ (ONES * 0x22))
 }
 
 pub fn escape(text: &str) -> String {
@@ -319,6 +347,42 @@ impl IdGenerator {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The byte-by-byte escaper `escape_into` must equal.
+    fn escape_reference(text: &str) -> String {
+        text.chars()
+            .map(|c| match c {
+                '&' => "&amp;".to_string(),
+                '<' => "&lt;".to_string(),
+                '>' => "&gt;".to_string(),
+                '"' => "&quot;".to_string(),
+                '\'' => "&#39;".to_string(),
+                c => c.to_string(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn escaping_matches_the_byte_by_byte_reference_at_every_position() {
+        // Every special byte, and bytes next to them in value (`%`, `(`, `=`, `?`, `!`, `#`), at
+        // every offset of texts up to three words long, among ASCII and multi-byte characters.
+        let fillers = ["a", "é", "€", "%", "(", "=", "?", "!", "#", "😀"];
+        for special in ["&", "<", ">", "\"", "'", "=", "?", "%"] {
+            for filler in fillers {
+                for len in 0..24 {
+                    for at in 0..=len {
+                        let mut text = filler.repeat(at);
+                        text.push_str(special);
+                        text.push_str(&filler.repeat(len - at));
+                        assert_eq!(escape(&text), escape_reference(&text), "{text:?}");
+                    }
+                }
+            }
+        }
+        let mixed = "Q151228 <b>&amp; \"x\" it's</b> ünïcödé > 1 && 2 < 3 ''\"\"<<>>&&";
+        assert_eq!(escape(mixed), escape_reference(mixed));
+        assert_eq!(escape(""), "");
+    }
 
     /// The parser's events with each code block's text joined into one `Text`.
     fn joined(events: Vec<Event<'_>>) -> Vec<Event<'_>> {

@@ -188,3 +188,30 @@ fn rebuilds_reuse_the_previous_folder_and_equal_a_clean_build() {
     assert!(rebuilt == fresh, "same bytes in every file");
     assert!(!root.join("public/extra").exists() && !root.join("public/img/logo.png").exists());
 }
+
+#[test]
+fn kb_terms_link_to_their_pages_and_terms_without_a_page_stay_text() {
+    // A keyword made only of punctuation has an empty slug, so no `/keywords/<slug>/` page: the
+    // article names it without a link (never `/keywords//`).
+    let (_tmp, root) = fixture("basic");
+    let article = read(&root, "content/kb/001/Q1001/README.md")
+        .replace("Keyword(s): kbfixture kbtest", "Keyword(s): kbFixture --- kbtest");
+    write(&root, "content/kb/001/Q1001/README.md", &article);
+    build_site(&root).unwrap();
+    let out = root.join("public");
+    let html = read(&out, "kb/001/Q1001/index.html");
+    let meta = &html[html.find("<nav class=\"kb-meta\"").unwrap()..];
+    let meta = &meta[..meta.find("</nav>").unwrap()];
+    assert!(meta.contains("<a href=\"/kbarchive/products/fixture-server/\">Fixture Server</a>"), "{meta}");
+    assert!(
+        meta.contains(
+            "Keywords: <a href=\"/kbarchive/keywords/kbfixture/\">kbFixture</a> --- <a href=\"/kbarchive/keywords/kbtest/\">kbtest</a>"
+        ),
+        "{meta}"
+    );
+    assert!(meta.contains("<a href=\"/kbarchive/years/1999/\">1999</a>"), "{meta}");
+    assert!(!html.contains("/keywords//"));
+    for page in ["products/fixture-server", "keywords/kbfixture", "keywords/kbtest", "years/1999"] {
+        assert!(read(&out, &format!("{page}/index.html")).contains("/kbarchive/kb/001/Q1001/"), "{page}");
+    }
+}

@@ -85,18 +85,26 @@ pub struct KbSite {
 /// trimmed at both ends. Terms that slug alike share one page.
 pub fn term_slug(term: &str) -> String {
     let mut out = String::with_capacity(term.len());
+    push_term_slug(term, &mut out);
+    out
+}
+
+/// Appends [`term_slug`]`(term)` to `out` (e.g. to a URL being built); returns whether the slug
+/// is non-empty (a term whose slug is empty has no page).
+pub fn push_term_slug(term: &str, out: &mut String) -> bool {
+    let start = out.len();
     for b in term.bytes() {
         let c = b.to_ascii_lowercase();
         if c.is_ascii_lowercase() || c.is_ascii_digit() {
             out.push(c as char);
-        } else if !out.is_empty() && !out.ends_with('-') {
+        } else if out.len() > start && !out.ends_with('-') {
             out.push('-');
         }
     }
-    while out.ends_with('-') {
+    while out.len() > start && out.ends_with('-') {
         out.pop();
     }
-    out
+    out.len() > start
 }
 
 impl KbSite {

@@ -7,7 +7,7 @@ use serde_json::{json, Value as Json};
 
 use super::iso_date;
 use super::markdown::{escape_into, TextLinker};
-use crate::analyze::kb_index::{KbSite, Term, TermKind};
+use crate::analyze::kb_index::{push_term_slug, KbSite, Term, TermKind};
 use crate::analyze::mentions::for_each_mention;
 use crate::analyze::{Page, PageId};
 use crate::config::SiteConfig;
@@ -53,9 +53,22 @@ fn term_link(config: &SiteConfig, kind: TermKind, name: &str) -> Json {
     object([("name", name.into()), ("url", term_url(config, kind, name))])
 }
 
+/// The URL (with baseurl) of the index page of the term `name`, or null when its slug is empty:
+/// such a term has no page (see `KbSite::build`). Made in one string, slug included: it runs
+/// for every product, keyword and technology term of every article.
 fn term_url(config: &SiteConfig, kind: TermKind, name: &str) -> Json {
-    let slug = crate::analyze::kb_index::term_slug(name);
-    config.relative_url(&format!("/{}/{}/", kind.folder(), slug)).into()
+    let folder = kind.folder();
+    let mut url = String::with_capacity(config.baseurl.len() + folder.len() + name.len() + 3);
+    // What `config.relative_url(&term.url())` gives: baseurl (no trailing `/`), `/folder/slug/`.
+    url.push_str(&config.baseurl);
+    url.push('/');
+    url.push_str(folder);
+    url.push('/');
+    if !push_term_slug(name, &mut url) {
+        return Json::Null;
+    }
+    url.push('/');
+    url.into()
 }
 
 /// A JSON object from values that are JSON already. (`json!` would serialize each value again:
@@ -360,7 +373,7 @@ fn initial(name: &str) -> String {
 mod tests {
     use super::*;
     use crate::analyze::kb::KbArticle;
-    use crate::analyze::kb_index::PageKb;
+    use crate::analyze::kb_index::{term_slug, PageKb};
 
     fn site() -> KbSite {
         let art = |n: u32| PageKb {
@@ -381,6 +394,24 @@ mod tests {
             out,
             "Q151228 &amp; <a class=\"kb-ref\" href=\"/kb/151/Q151261/\">Q151261</a> &lt;x&gt; Q999999 <a class=\"kb-ref\" href=\"/kb/151/Q151261/\">Q151261</a>."
         );
+    }
+
+    #[test]
+    fn term_urls_are_the_index_page_urls_and_null_without_a_page() {
+        for baseurl in ["", "baseurl = \"/kbarchive\""] {
+            let config = SiteConfig::parse(std::path::Path::new("/x"), baseurl, &Default::default()).unwrap();
+            for (kind, name) in [
+                (TermKind::Keywords, "kbSetup"),
+                (TermKind::Products, "Microsoft Exchange Server 5.5"),
+                (TermKind::Technology, "--kb_Exchange (5.5)--"),
+                (TermKind::Years, "1997"),
+            ] {
+                let term = Term { kind, name: name.into(), slug: term_slug(name), pages: vec![] };
+                assert_eq!(term_url(&config, kind, name), Json::from(config.relative_url(&term.url())), "{name}");
+            }
+            assert_eq!(term_url(&config, TermKind::Keywords, "-&-"), Json::Null);
+            assert_eq!(term_url(&config, TermKind::Keywords, "日本"), Json::Null);
+        }
     }
 
     #[test]

@@ -28,9 +28,14 @@ impl<'a> UserContext<'a> {
     }
 
     pub fn find_value_by_dotted_pointer(&self, pointer: &str) -> Option<&'a Value> {
-        let root = pointer.split('.').next().unwrap().replace("~1", "/").replace("~0", "~");
+        let first = pointer.split('.').next().unwrap();
+        let root = if first.contains('~') {
+            std::borrow::Cow::Owned(first.replace("~1", "/").replace("~0", "~"))
+        } else {
+            std::borrow::Cow::Borrowed(first)
+        };
         let rest = &pointer[root.len() + 1..];
-        self.inner.get(&root).and_then(|val| dotted_pointer(val, rest))
+        self.inner.get(root.as_ref()).and_then(|val| dotted_pointer(val, rest))
     }
 }
 

@@ -401,6 +401,21 @@ mod tests {
     }
 
     #[test]
+    fn conditions_test_strings_unescaped_and_output_stays_escaped() {
+        // Tera is patched not to HTML-escape a value that is only tested (`{% if %}`): the test
+        // must not change, and printed values must still be escaped (unless `safe`).
+        let (t, d) = templates(&[(
+            "page.html",
+            r#"{% if m.lt %}1{% endif %}{% if m.empty %}2{% else %}3{% endif %}{% if not m.empty %}4{% endif %}{% if m.missing %}5{% endif %}|{{ m.lt }}|{{ m.lt | safe }}|{{ m.amp | upper }}"#,
+        )]);
+        assert!(!d.has_errors(), "{:?}", d.take_sorted());
+        let mut c = ctx();
+        c.insert("m", &serde_json::json!({"lt": "<", "empty": "", "amp": "a&b"}));
+        let out = t.render_chain(&t.chain("page").unwrap(), &mut c, String::new()).unwrap();
+        assert_eq!(out, "134|&lt;|<|A&amp;B");
+    }
+
+    #[test]
     fn yaml_front_matter_converts_to_json() {
         let m: Mapping = serde_yaml::from_str("a: 1\nb: [x, true]\n3: c\n").unwrap();
         assert_eq!(yaml_to_json(&m), serde_json::json!({"a": 1, "b": ["x", true], "3": "c"}));

@@ -585,8 +585,8 @@ pub fn write_page(
     let body = load::reread_body(&page.loaded).map_err(fail).ok()?;
     let linker = kb.linker(id);
     let linker: Option<&dyn TextLinker> = if config.kb.cross_links { Some(&linker) } else { None };
-    // Moved in: `json!` would serialize `page.kb` again, a deep copy of its lists per article.
-    let extra = kb.page_kb(id).map(|k| serde_json::Value::Object([("kb".to_string(), k)].into_iter().collect()));
+    // Moved in (`object`), not copied: `json!` would serialize `page.kb` again.
+    let extra = kb.page_kb(id).map(|k| crate::render::kb::object([("kb", k)]));
     let structured = extra.is_some() && config.kb.render == "structured";
     let rendered = renderer.render_page(page, &body, linker, extra, structured).map_err(fail).ok()?;
     sink.write(&page.output, rendered.html.as_bytes()).map_err(|e| fail(format!("{e:#}"))).ok()?;

@@ -54,26 +54,24 @@ fn term_link(config: &SiteConfig, kind: TermKind, name: &str) -> Json {
 }
 
 /// The URL (with baseurl) of the index page of the term `name`, or null when its slug is empty:
-/// such a term has no page (see `KbSite::build`). Made in one string, slug included: it runs
-/// for every product, keyword and technology term of every article.
+/// such a term has no page (see `KbSite::build`). The path is written with the slug in place
+/// (no `term_slug` string, no `format!`): this runs for every term of every article.
 fn term_url(config: &SiteConfig, kind: TermKind, name: &str) -> Json {
     let folder = kind.folder();
-    let mut url = String::with_capacity(config.baseurl.len() + folder.len() + name.len() + 3);
-    // What `config.relative_url(&term.url())` gives: baseurl (no trailing `/`), `/folder/slug/`.
-    url.push_str(&config.baseurl);
-    url.push('/');
-    url.push_str(folder);
-    url.push('/');
-    if !push_term_slug(name, &mut url) {
+    let mut path = String::with_capacity(folder.len() + name.len() + 3);
+    path.push('/');
+    path.push_str(folder);
+    path.push('/');
+    if !push_term_slug(name, &mut path) {
         return Json::Null;
     }
-    url.push('/');
-    url.into()
+    path.push('/');
+    config.relative_url(&path).into()
 }
 
 /// A JSON object from values that are JSON already. (`json!` would serialize each value again:
 /// a deep copy of every list, once per page.)
-fn object<const N: usize>(entries: [(&str, Json); N]) -> Json {
+pub(crate) fn object<const N: usize>(entries: [(&str, Json); N]) -> Json {
     // Inserted one by one: `collect` into the map would gather, sort and bulk-load the
     // entries, several times the work for a handful of keys.
     let mut map = serde_json::Map::new();

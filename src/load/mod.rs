@@ -78,7 +78,7 @@ fn walk_tree<T: Send>(
 ) -> Vec<T> {
     let walk = TreeWalk { filter: SourceFilter::new(config), diags, visit };
     let mut out = Vec::new();
-    walk.folder(dir, &normalize(dir), &mut out);
+    walk.folder(dir, &normalize(dir), &rel_path(&config.source, dir), &mut out);
     out
 }
 
@@ -153,13 +153,13 @@ fn entry_kind(entry: &std::fs::DirEntry, at: &Path) -> std::io::Result<Option<En
     })
 }
 
-/// An entry of a folder that the walk goes on with: a file (admitted or not by the filter in
-/// the task that visits it: filtering costs a few µs a file, too much for a listing loop that a
-/// flat folder of 60,000 pages runs on one thread), or a subfolder to walk (with its path with
-/// links resolved).
+/// An entry of a folder that the walk goes on with: a file (its relative path made and the
+/// filter applied in the task that visits it: a few µs a file, too much for a listing loop that
+/// a flat folder of 60,000 pages runs on one thread), or an admitted subfolder to walk (with its
+/// path with links resolved, and its path relative to `source`).
 enum Listed {
     File(PathBuf),
-    Folder(PathBuf, PathBuf),
+    Folder(PathBuf, PathBuf, String),
 }
 
 impl<F, T> TreeWalk<'_, F>
@@ -171,14 +171,16 @@ where
     /// subfolders walked in parallel, results in name order (a flat folder of 60,000 pages is
     /// read in parallel too). `real` is the folder's path with symbolic links resolved: a linked
     /// folder that resolves to it or to one of its ancestors would make the walk endless, and is
-    /// reported instead.
-    fn folder(&self, path: &Path, real: &Path, out: &mut Vec<T>) {
+    /// reported instead. `rel` is its path relative to `source`: each entry's is made from it and
+    /// the entry's name.
+    fn folder(&self, path: &Path, real: &Path, rel: &str, out: &mut Vec<T>) {
         let mut listed = Vec::new();
         for entry in list_folder(path, self.diags) {
             let Entry { path: at, kind } = entry;
             match kind {
                 EntryKind::Folder { linked } => {
-                    if self.filter.admitted(&at, true).is_none() {
+                    let rel = child_rel(rel, at.file_name().unwrap_or_default());
+                    if !self.filter.admits(&at, &rel, true) {
                         continue;
                     }
                     let real_child = match (linked, at.file_name()) {
@@ -193,7 +195,7 @@ where
                         self.diags.error(&at, None, msg);
                         continue;
                     }
-                    listed.push(Listed::Folder(at, real_child));
+                    listed.push(Listed::Folder(at, real_child, rel));
                 }
                 EntryKind::File => listed.push(Listed::File(at)),
             }
@@ -201,13 +203,16 @@ where
         let walked: Vec<Vec<T>> = listed
             .into_par_iter()
             .map(|l| match l {
-                Listed::File(at) => match self.filter.admitted(&at, false) {
-                    Some(rel) => vec![(self.visit)(SourceFile { rel, abs: at })],
-                    None => Vec::new(),
-                },
-                Listed::Folder(sub, real_sub) => {
+                Listed::File(at) => {
+                    let rel = child_rel(rel, at.file_name().unwrap_or_default());
+                    match self.filter.admits(&at, &rel, false) {
+                        true => vec![(self.visit)(SourceFile { rel, abs: at })],
+                        false => Vec::new(),
+                    }
+                }
+                Listed::Folder(sub, real_sub, rel) => {
                     let mut found = Vec::new();
-                    self.folder(&sub, &real_sub, &mut found);
+                    self.folder(&sub, &real_sub, &rel, &mut found);
                     found
                 }
             })
@@ -231,8 +236,9 @@ enum Found<T> {
     Asset(SourceFile),
 }
 
-/// [`walk`] and [`read_pages`] in one pass: each candidate page is read by a task of the walk, on the I/O pool (more threads than cores: on a cold cache most of loading is
-/// waiting on the disk). The result is in walk order, as if done one after the other.
+/// [`walk`] and [`read_pages`] in one pass: each candidate page is read by a task of the walk,
+/// on the I/O pool (more threads than cores: on a cold cache most of loading is waiting on the
+/// disk). The result is in walk order, as if done one after the other.
 pub fn walk_and_read<T, F>(config: &SiteConfig, diags: &Diagnostics, per_page: F) -> Loaded<T>
 where
     T: Send,
@@ -288,44 +294,42 @@ impl<'a> SourceFilter<'a> {
         let source = &self.config.source;
         let rel = abs.strip_prefix(source).ok()?;
         let count = rel.components().count();
-        let mut path = source.clone();
+        let (mut path, mut path_rel) = (source.clone(), String::new());
         for (i, c) in rel.components().enumerate() {
-            if !matches!(c, std::path::Component::Normal(_)) {
+            let std::path::Component::Normal(name) = c else { return None };
+            path.push(name);
+            path_rel = child_rel(&path_rel, name);
+            if !self.admits(&path, &path_rel, is_dir || i + 1 < count) {
                 return None;
             }
-            path.push(c);
-            self.admitted(&path, is_dir || i + 1 < count)?;
         }
-        (count > 0).then(|| SourceFile { rel: rel_path(source, abs), abs: abs.to_path_buf() })
+        (count > 0).then(|| SourceFile { rel: path_rel, abs: abs.to_path_buf() })
     }
 
-    /// Whether the walk enters (a folder) or lists (a file) `path`, given that it reached its
-    /// parent: its path relative to `source` when it does (computed for the rules anyway, and
-    /// what a listed file keeps).
-    fn admitted(&self, path: &Path, is_dir: bool) -> Option<String> {
+    /// Whether the walk enters (a folder) or lists (a file) `path`, whose path relative to
+    /// `source` is `rel`, given that it reached its parent.
+    fn admits(&self, path: &Path, rel: &str, is_dir: bool) -> bool {
         let config = self.config;
         let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
-        let rel = rel_path(&config.source, path);
         // Each path is prepared for matching once for both sets (`is_match` would do it per call).
-        let (rel_candidate, name_candidate) = (Candidate::new(rel.as_str()), Candidate::new(name.as_ref()));
+        let (rel_candidate, name_candidate) = (Candidate::new(rel), Candidate::new(name.as_ref()));
         let matches = |set: &GlobSet| {
             !set.is_empty() && (set.is_match_candidate(&rel_candidate) || set.is_match_candidate(&name_candidate))
         };
         if matches(&config.include) {
-            return Some(rel);
+            return true;
         }
         if name.starts_with('_') || name.starts_with('.') || ALWAYS_EXCLUDED.contains(&name.as_ref()) {
-            return None;
+            return false;
         }
         if matches(&config.exclude) {
-            return None;
+            return false;
         }
         // Staging folders of an interrupted build (`public.kbsite-new`) are never sources.
         if self.output_prefix.as_ref().is_some_and(|prefix| name.starts_with(prefix.as_str())) {
-            return None;
+            return false;
         }
-        let skipped = is_dir && self.skip_dirs.iter().any(|d| d == path);
-        (!skipped).then_some(rel)
+        !(is_dir && self.skip_dirs.iter().any(|d| d == path))
     }
 }
 
@@ -515,20 +519,23 @@ fn scope_matches(scope: &str, rel: &str) -> bool {
     rel == scope || rel.starts_with(&format!("{scope}/"))
 }
 
+/// The relative path (`/`-separated, as [`rel_path`] makes it) of the entry `name` in the
+/// folder whose relative path is `parent` (`""` for `source` itself). The walk makes every
+/// entry's this way: parsing each full path again (`rel_path`) cost ~3,000 instructions a path.
+fn child_rel(parent: &str, name: &std::ffi::OsStr) -> String {
+    let name = name.to_string_lossy();
+    if parent.is_empty() {
+        return name.into_owned();
+    }
+    let mut rel = String::with_capacity(parent.len() + 1 + name.len());
+    rel.push_str(parent);
+    rel.push('/');
+    rel.push_str(&name);
+    rel
+}
+
 /// `path` relative to `base`, `/`-separated.
 pub fn rel_path(base: &Path, path: &Path) -> String {
-    // The walk makes every path by joining names onto `base`, so its text is usually `base/`
-    // plus the answer, which then needs no parsing (`components` costs ~3,000 instructions a
-    // path, run for every file and folder). Anything else — `.` or empty components, another
-    // separator — takes the general way below.
-    if let (Some(base), Some(path)) = (base.to_str(), path.to_str()) {
-        let rest = path.strip_prefix(base.trim_end_matches('/')).and_then(|r| r.strip_prefix('/'));
-        if let Some(rest) = rest {
-            if std::path::MAIN_SEPARATOR == '/' && rest.split('/').all(|c| !c.is_empty() && c != ".") {
-                return rest.to_string();
-            }
-        }
-    }
     let rel = path.strip_prefix(base).unwrap_or(path);
     let mut s = String::new();
     for (i, c) in rel.components().enumerate() {
@@ -662,26 +669,7 @@ mod tests {
     #[test]
     fn rel_paths_use_forward_slashes() {
         assert_eq!(rel_path(Path::new("/s"), Path::new("/s/a/b.md")), "a/b.md");
-        // The text shortcut and the component walk agree, odd paths included.
-        let by_components = |base: &str, path: &str| {
-            let rel = Path::new(path).strip_prefix(base).unwrap_or(Path::new(path));
-            rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/")
-        };
-        for (base, path) in [
-            ("/s", "/s/a/b.md"),
-            ("/s/", "/s/a/b.md"),
-            ("/", "/a/b"),
-            ("/s", "/s"),
-            ("/s", "/s/"),
-            ("/s", "/s/a//b"),
-            ("/s", "/s/./a/b/"),
-            ("/s", "/s/../a"),
-            ("/s", "/sx/a"),
-            ("/s", "/t/a"),
-            ("s", "s/a/b"),
-            (".", "./a/b"),
-        ] {
-            assert_eq!(rel_path(Path::new(base), Path::new(path)), by_components(base, path), "{base} {path}");
-        }
+        assert_eq!(child_rel("", std::ffi::OsStr::new("a")), "a");
+        assert_eq!(child_rel("a/b", std::ffi::OsStr::new("c.md")), rel_path(Path::new("/s"), Path::new("/s/a/b/c.md")));
     }
 }

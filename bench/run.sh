@@ -208,6 +208,12 @@ else
 fi
 
 # ---------------------------------------------------------------- 6. hugo
+# One timed Hugo build into $RUNS/$1; a build lock left in the source folder by an earlier,
+# interrupted run would stop it.
+hugo_build() {
+    rm -f "$HUGO_SRC/.hugo_build.lock"
+    timed "$1" "$RUNS/$1" hugo --quiet -s "$HUGO_SRC" -d "$ROOT/$RUNS/$1"
+}
 HUGO_OK=0
 if [[ -z ${SKIP_HUGO:-} ]]; then
     say "hugo ($HUGO_SRC)"
@@ -217,8 +223,7 @@ if [[ -z ${SKIP_HUGO:-} ]]; then
     fi
     if command -v hugo >/dev/null; then
         hugo version
-        rm -f "$HUGO_SRC/.hugo_build.lock"
-        if timed hugo "$RUNS/hugo" hugo --quiet -s "$HUGO_SRC" -d "$ROOT/$RUNS/hugo"; then
+        if hugo_build hugo; then
             pages=$(find "$RUNS/hugo/kb" -name index.html | wc -l)
             if (( pages == N + 1 || pages == N )); then
                 HUGO_OK=1
@@ -275,8 +280,7 @@ if [[ -z ${SKIP_COLD:-} ]] && [[ -w /proc/sys/vm/drop_caches ]]; then
         drop_caches && timed kbsite-cold "$RUNS/kbsite-cold" "$BIN/kbsite" build --root "$CORPUS" --output "$RUNS/kbsite-cold" --quiet
     fi
     if (( HUGO_OK )); then
-        rm -f "$HUGO_SRC/.hugo_build.lock"
-        drop_caches && timed hugo-cold "$RUNS/hugo-cold" hugo --quiet -s "$HUGO_SRC" -d "$ROOT/$RUNS/hugo-cold"
+        drop_caches && hugo_build hugo-cold
     fi
 elif [[ -z ${SKIP_COLD:-} ]]; then
     echo "skipping the cold-input runs: dropping the page cache needs root"

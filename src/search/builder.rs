@@ -50,10 +50,6 @@ impl DocTerms {
             .map(|((s, &e), &c)| (&self.text[s as usize..e as usize], u32::from(c >> 1), c & 1 == 1))
     }
 
-    fn contains(&self, term: &str) -> bool {
-        self.iter().any(|(t, _, _)| t == term)
-    }
-
     /// Approximate heap bytes held.
     pub fn heap_bytes(&self) -> usize {
         self.text.capacity() + self.ends.capacity() * 4 + self.counts.capacity()
@@ -274,11 +270,17 @@ impl SearchIndexBuilder {
         let mut id_terms = doc_tokens(&doc.id);
         id_terms.sort_unstable();
         id_terms.dedup();
+        // An id has two or three terms: a linear scan (lengths compared first) finds them, and
+        // notes which the text holds so the others are added after it, without searching it.
+        let mut id_in_text = vec![false; id_terms.len()];
         for (term, tf, title) in terms.iter() {
-            let title = title || id_terms.binary_search_by(|t| t.as_str().cmp(term)).is_ok();
-            self.post(term, n, tf, title);
+            let id_term = id_terms.iter().position(|t| t == term);
+            if let Some(k) = id_term {
+                id_in_text[k] = true;
+            }
+            self.post(term, n, tf, title || id_term.is_some());
         }
-        for t in id_terms.iter().filter(|t| !terms.contains(t)) {
+        for (t, _) in id_terms.iter().zip(&id_in_text).filter(|(_, &in_text)| !in_text) {
             self.post(t, n, 1, true);
         }
         self.doc_lens.push(terms.token_count());

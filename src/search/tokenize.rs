@@ -62,6 +62,20 @@ pub const SEPARATOR_RANGES: &[(u32, u32)] = &[
     (0xE0000, 0xE01EF), // tags, variation selectors supplement
 ];
 
+/// Each ASCII byte as it goes into a token: letters lowercased, digits as they are, 0 for
+/// every other byte. One table load per byte instead of a range test and a case test.
+const ASCII_WORD: [u8; 128] = {
+    let mut table = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        if (b as u8).is_ascii_alphanumeric() {
+            table[b] = (b as u8).to_ascii_lowercase();
+        }
+        b += 1;
+    }
+    table
+};
+
 fn fold_table() -> &'static [&'static str] {
     static TABLE: OnceLock<Vec<&'static str>> = OnceLock::new();
     TABLE.get_or_init(|| FOLD.split(',').collect())
@@ -163,8 +177,10 @@ pub fn tokenize_into(text: &str, buf: &mut String, mut emit: impl FnMut(&mut Str
         let b = bytes[i];
         if b < 0x80 {
             i += 1;
-            if b.is_ascii_alphanumeric() {
-                buf.push(char::from(b.to_ascii_lowercase()));
+            let w = ASCII_WORD[usize::from(b)];
+            if w != 0 {
+                // `& 0x7F` (a no-op on the table's values) lets the compiler push one byte.
+                buf.push(char::from(w & 0x7F));
                 n += 1;
             } else if b == b'.'
                 && n > 0
@@ -253,6 +269,14 @@ mod tests {
             assert!(!is_stop_word(&format!("{w}x")));
         }
         assert!(!is_stop_word("") && !is_stop_word("abc") && !is_stop_word("theirs"));
+    }
+
+    #[test]
+    fn ascii_table_keeps_letters_and_digits_only() {
+        for b in 0..128u8 {
+            let want = if b.is_ascii_alphanumeric() { b.to_ascii_lowercase() } else { 0 };
+            assert_eq!(ASCII_WORD[usize::from(b)], want, "byte {b:#04x}");
+        }
     }
 
     #[test]

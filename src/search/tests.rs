@@ -579,3 +579,38 @@ fn analyze_doc_counts_like_a_plain_model() {
         assert_eq!(got.token_count(), tokens, "title {title:?}");
     }
 }
+
+/// An article's own id terms (`q100001`, `100001`) count as title terms: flagged so when the
+/// text holds them, added once (tf 1, title) when it does not. Other documents that mention
+/// the id keep their own flags. Read from the builder's postings (doc delta, `tf << 1 | title`),
+/// before the writer turns them into impacts.
+#[test]
+fn id_terms_are_title_terms() {
+    let mut b = SearchIndexBuilder::new();
+    let doc = |id: &str| SearchDoc { id: id.into(), ..SearchDoc::default() };
+    b.add(doc("Q100001"), analyze_doc("Serial port", "See Q100001 and Q100001 again."));
+    b.add(doc("Q100002"), analyze_doc("Article Q100002", "Unlike Q100001, this one has no id in its text."));
+    b.add(doc("Q100003"), analyze_doc("Other", "Nothing about ids here."));
+    let mut postings = |term: &str| -> Vec<(u32, u32, bool)> {
+        let (id, new) = b.table.intern(term.as_bytes());
+        assert!(!new, "{term} is a term");
+        let mut bytes = Vec::new();
+        b.pool.read(&b.states[id as usize], &mut bytes);
+        let (mut pos, mut doc, mut out) = (0, 0, Vec::new());
+        while let Some(delta) = varint::get(&bytes, &mut pos) {
+            doc += delta;
+            let flags = u32::from(bytes[pos]);
+            pos += 1;
+            out.push((doc, flags >> 1, flags & 1 == 1));
+        }
+        out
+    };
+    // Doc 0 names its id twice, in the body only: still a title term. Doc 1 mentions it once.
+    assert_eq!(postings("q100001"), [(0, 2, true), (1, 1, false)]);
+    assert_eq!(postings("100001"), [(0, 2, true), (1, 1, false)]);
+    // Doc 1's id is in its title anyway; doc 2's text never names its id: added as a title term.
+    assert_eq!(postings("q100002"), [(1, 1, true)]);
+    assert_eq!(postings("q100003"), [(2, 1, true)]);
+    assert_eq!(postings("100003"), [(2, 1, true)]);
+    assert_eq!(postings("serial"), [(0, 1, true)]);
+}

@@ -179,8 +179,7 @@ pub fn tokenize_into(text: &str, buf: &mut String, mut emit: impl FnMut(&mut Str
             i += 1;
             let w = ASCII_WORD[usize::from(b)];
             if w != 0 {
-                // `& 0x7F` (a no-op on the table's values) lets the compiler push one byte.
-                buf.push(char::from(w & 0x7F));
+                buf.push(char::from(w));
                 n += 1;
             } else if b == b'.'
                 && n > 0

@@ -163,6 +163,19 @@ impl DocList {
     }
 }
 
+/// Reads a term's build-time postings as [`SearchIndexBuilder::post`] wrote them:
+/// `(doc, tf, in title)` in doc order.
+pub(super) fn build_postings(raw: &[u8]) -> impl Iterator<Item = (u32, u32, bool)> + '_ {
+    let (mut pos, mut doc) = (0usize, 0u32);
+    std::iter::from_fn(move || {
+        let delta = varint::get(raw, &mut pos)?;
+        doc += delta;
+        let c = raw[pos];
+        pos += 1;
+        Some((doc, u32::from(c >> 1), c & 1 == 1))
+    })
+}
+
 /// Layout choices of the written index (the reader and the client need none of them: the
 /// manifest and the shards describe the result).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -247,6 +260,8 @@ impl SearchIndexBuilder {
             + self.chunks.iter().map(String::capacity).sum::<usize>()
     }
 
+    /// Appends one posting to `term`'s build-time list: the doc number as a delta from the
+    /// previous one (the first as is), then `tf << 1 | title` ([`build_postings`] reads it back).
     fn post(&mut self, term: &str, doc: u32, tf: u32, title: bool) {
         let (id, new) = self.table.intern(term.as_bytes());
         if new {

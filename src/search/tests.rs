@@ -582,8 +582,8 @@ fn analyze_doc_counts_like_a_plain_model() {
 
 /// An article's own id terms (`q100001`, `100001`) count as title terms: flagged so when the
 /// text holds them, added once (tf 1, title) when it does not. Other documents that mention
-/// the id keep their own flags. Read from the builder's postings (doc delta, `tf << 1 | title`),
-/// before the writer turns them into impacts.
+/// the id keep their own flags. Read from the builder's postings, before the writer turns them
+/// into impacts.
 #[test]
 fn id_terms_are_title_terms() {
     let mut b = SearchIndexBuilder::new();
@@ -596,14 +596,7 @@ fn id_terms_are_title_terms() {
         assert!(!new, "{term} is a term");
         let mut bytes = Vec::new();
         b.pool.read(&b.states[id as usize], &mut bytes);
-        let (mut pos, mut doc, mut out) = (0, 0, Vec::new());
-        while let Some(delta) = varint::get(&bytes, &mut pos) {
-            doc += delta;
-            let flags = u32::from(bytes[pos]);
-            pos += 1;
-            out.push((doc, flags >> 1, flags & 1 == 1));
-        }
-        out
+        builder::build_postings(&bytes).collect()
     };
     // Doc 0 names its id twice, in the body only: still a title term. Doc 1 mentions it once.
     assert_eq!(postings("q100001"), [(0, 2, true), (1, 1, false)]);

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use super::builder::SearchIndexBuilder;
+use super::builder::{self, SearchIndexBuilder};
 use super::format::{self, Manifest};
 use super::store;
 use super::tokenize;
@@ -246,17 +246,12 @@ impl ShardCtx<'_> {
         Ok((files, bytes + out.len() as u64, combine(digest, store::hash(&out))))
     }
 
-    /// Decodes build-time postings (delta, tf<<1|title) into (doc, impact) pairs.
+    /// Turns build-time postings into (doc, impact) pairs.
     fn finish_postings(&self, raw: &[u8], out: &mut Vec<(u32, u8)>) {
         out.clear();
-        let (mut pos, mut doc) = (0usize, 0u32);
-        while pos < raw.len() {
-            let d = varint::get(raw, &mut pos).expect("valid build postings");
-            doc = if out.is_empty() { d } else { doc + d };
-            let c = raw[pos];
-            pos += 1;
-            let dl = self.b.doc_lens[doc as usize];
-            out.push((doc, format::impact(u32::from(c >> 1), c & 1 == 1, dl, self.avg_len)));
-        }
+        out.extend(
+            builder::build_postings(raw)
+                .map(|(doc, tf, title)| (doc, format::impact(tf, title, self.b.doc_lens[doc as usize], self.avg_len))),
+        );
     }
 }

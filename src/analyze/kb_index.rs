@@ -37,6 +37,21 @@ impl TermKind {
         }
     }
 
+    /// The path of the index page of the term `name`, `/<folder>/<slug>/` as [`Term::url`] has
+    /// it, or `None` when its slug is empty: such a term has no page. Written with the slug in
+    /// place (no slug string, no `format!`): articles ask this for each of their terms.
+    pub fn page_path(self, name: &str) -> Option<String> {
+        let folder = self.folder();
+        let mut path = String::with_capacity(folder.len() + name.len() + 3);
+        path.push('/');
+        path.push_str(folder);
+        path.push('/');
+        push_term_slug(name, &mut path).then(|| {
+            path.push('/');
+            path
+        })
+    }
+
     pub fn title(self) -> &'static str {
         match self {
             TermKind::Products => "Products",
@@ -91,7 +106,7 @@ pub fn term_slug(term: &str) -> String {
 
 /// Appends [`term_slug`]`(term)` to `out` (e.g. to a URL being built); returns whether the slug
 /// is non-empty (a term whose slug is empty has no page).
-pub fn push_term_slug(term: &str, out: &mut String) -> bool {
+fn push_term_slug(term: &str, out: &mut String) -> bool {
     let start = out.len();
     for b in term.bytes() {
         let c = b.to_ascii_lowercase();

@@ -7,7 +7,7 @@ use serde_json::{json, Value as Json};
 
 use super::iso_date;
 use super::markdown::{escape_into, TextLinker};
-use crate::analyze::kb_index::{push_term_slug, KbSite, Term, TermKind};
+use crate::analyze::kb_index::{KbSite, Term, TermKind};
 use crate::analyze::mentions::for_each_mention;
 use crate::analyze::{Page, PageId};
 use crate::config::SiteConfig;
@@ -53,20 +53,10 @@ fn term_link(config: &SiteConfig, kind: TermKind, name: &str) -> Json {
     object([("name", name.into()), ("url", term_url(config, kind, name))])
 }
 
-/// The URL (with baseurl) of the index page of the term `name`, or null when its slug is empty:
-/// such a term has no page (see `KbSite::build`). The path is written with the slug in place
-/// (no `term_slug` string, no `format!`): this runs for every term of every article.
+/// The URL (with baseurl) of the index page of the term `name`, or null when it has none
+/// ([`TermKind::page_path`]).
 fn term_url(config: &SiteConfig, kind: TermKind, name: &str) -> Json {
-    let folder = kind.folder();
-    let mut path = String::with_capacity(folder.len() + name.len() + 3);
-    path.push('/');
-    path.push_str(folder);
-    path.push('/');
-    if !push_term_slug(name, &mut path) {
-        return Json::Null;
-    }
-    path.push('/');
-    config.relative_url(&path).into()
+    kind.page_path(name).map(|path| config.relative_url(&path)).into()
 }
 
 /// A JSON object from values that are JSON already. (`json!` would serialize each value again:

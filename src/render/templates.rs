@@ -401,6 +401,31 @@ mod tests {
     }
 
     #[test]
+    fn frame_variables_and_plain_paths_resolve() {
+        // Patch 4 (vendor/tera/KBSITE-PATCH.md): plain paths are split at dots without Tera's
+        // state machine, and `{% set %}` variables and macro arguments live in a map with a
+        // cheaper hasher. Both must find what they found before, and a missing key must still
+        // be an error naming it.
+        let (t, d) = templates(&[
+            ("macros.html", "{% macro pair(a, b=2) %}{{ a }}{{ b }}{% endmacro %}"),
+            (
+                "page.html",
+                r#"{% import "macros.html" as k %}{% set s = m.nested %}{% set long_variable_name_over_8 = m.list %}{{ s.deep }}|{{ long_variable_name_over_8.0 }}|{{ m.obj.3 }}|{{ m._u }}|{{ k::pair(a=s.deep) }}|{% for r in m.rows %}{% set x = r.url %}{{ x }}{{ loop.index }};{% endfor %}"#,
+            ),
+            ("missing.html", "{{ m.nested.nope }}"),
+        ]);
+        assert!(!d.has_errors(), "{:?}", d.take_sorted());
+        let mut c = ctx();
+        let m = serde_json::json!({"nested": {"deep": "d"}, "list": ["x", "y"], "obj": {"3": "three"}, "_u": "u",
+                                   "rows": [{"url": "/1/"}, {"url": "/2/"}]});
+        c.insert("m", &m);
+        let out = t.render_chain(&t.chain("page").unwrap(), &mut c, String::new()).unwrap();
+        assert_eq!(out, "d|x|three|u|d2|/1/1;/2/2;");
+        let err = t.render("missing.html", &c).unwrap_err();
+        assert!(err.contains("m.nested.nope"), "{err}");
+    }
+
+    #[test]
     fn conditions_test_strings_unescaped_and_output_stays_escaped() {
         // Tera is patched not to HTML-escape a value that is only tested (`{% if %}`): the test
         // must not change, and printed values must still be escaped (unless `safe`).

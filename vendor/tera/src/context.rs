@@ -356,6 +356,27 @@ pub fn dotted_pointer<'a>(value: &'a Value, pointer: &str) -> Option<&'a Value> 
     if pointer.is_empty() {
         return Some(value);
     }
+    // kbsite patch: a plain path (`kb.year.url`, `list.0`) is split at its dots here; the
+    // state machine below walks it a char at a time and was most of a lookup. Empty segments
+    // are skipped, as the machine does.
+    let bytes = pointer.as_bytes();
+    if bytes.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.') {
+        let mut target = value;
+        let mut start = 0;
+        while start <= bytes.len() {
+            let end = bytes[start..].iter().position(|&b| b == b'.').map_or(bytes.len(), |i| start + i);
+            let token = &pointer[start..end];
+            if !token.is_empty() {
+                target = match target {
+                    Value::Object(map) => map.get(token)?,
+                    Value::Array(list) => parse_index(token).and_then(|x| list.get(x))?,
+                    _ => return None,
+                };
+            }
+            start = end + 1;
+        }
+        return Some(target);
+    }
 
     PointerMachina::new(pointer)
         .map(|mat| {

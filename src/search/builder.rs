@@ -285,17 +285,18 @@ impl SearchIndexBuilder {
         let mut id_terms = doc_tokens(&doc.id);
         id_terms.sort_unstable();
         id_terms.dedup();
-        // An id has two or three terms: a linear scan (lengths compared first) finds them, and
-        // notes which the text holds so the others are added after it, without searching it.
-        let mut id_in_text = vec![false; id_terms.len()];
+        // An id has two or three terms: a linear scan (lengths compared first) finds them and
+        // marks those the text holds, so the others are added after it without searching it.
+        let mut id_terms: Vec<(String, bool)> = id_terms.into_iter().map(|t| (t, false)).collect();
         for (term, tf, title) in terms.iter() {
-            let id_term = id_terms.iter().position(|t| t == term);
-            if let Some(k) = id_term {
-                id_in_text[k] = true;
+            let id_term = id_terms.iter_mut().find(|(t, _)| t == term);
+            let is_id = id_term.is_some();
+            if let Some((_, in_text)) = id_term {
+                *in_text = true;
             }
-            self.post(term, n, tf, title || id_term.is_some());
+            self.post(term, n, tf, title || is_id);
         }
-        for (t, _) in id_terms.iter().zip(&id_in_text).filter(|(_, &in_text)| !in_text) {
+        for (t, _) in id_terms.iter().filter(|(_, in_text)| !in_text) {
             self.post(t, n, 1, true);
         }
         self.doc_lens.push(terms.token_count());

@@ -205,9 +205,10 @@ where
             .map(|l| match l {
                 Listed::File(at) => {
                     let rel = child_rel(rel, at.file_name().unwrap_or_default());
-                    match self.filter.admits(&at, &rel, false) {
-                        true => vec![(self.visit)(SourceFile { rel, abs: at })],
-                        false => Vec::new(),
+                    if self.filter.admits(&at, &rel, false) {
+                        vec![(self.visit)(SourceFile { rel, abs: at })]
+                    } else {
+                        Vec::new()
                     }
                 }
                 Listed::Folder(sub, real_sub, rel) => {

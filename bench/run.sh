@@ -20,7 +20,9 @@
 #   3. move the old timed outputs (bench/out/runs) aside, warm all inputs;
 #   4. /usr/bin/time -v a full `kbsite build --root CORPUS --output FRESH --quiet`
 #      and two more builds over that existing output (the third reuses the
-#      folder the second kept aside: the steady state);
+#      folder the second kept aside: the steady state, which keeps every output
+#      made from unchanged inputs); then one with an article's text edited, and
+#      one with `--full` (every page rendered again);
 #   5. kbfloor: write the same files/sizes as the kbsite output (or, if kbsite
 #      produced nothing, as the Hugo output) into a fresh folder — the disk floor;
 #   6. `hugo --quiet -s bench/out/hugo-<N> -d FRESH` (Debian package `hugo`,
@@ -197,6 +199,15 @@ if [[ -x $BIN/kbsite ]]; then
         # keeps the first aside; the third reuses that one: the steady state of repeated builds.
         timed kbsite-rebuild "$RUNS/kbsite" "$BIN/kbsite" build --root "$CORPUS" --output "$RUNS/kbsite" --quiet
         timed kbsite-rebuild-2 "$RUNS/kbsite" "$BIN/kbsite" build --root "$CORPUS" --output "$RUNS/kbsite" --quiet
+        # The steady state keeps every output made from unchanged inputs. Two more: one article's
+        # text edited (that page and the search index made again), and `--full` (every page
+        # rendered again; files whose bytes did not change are still not rewritten).
+        EDITED=$(find "$CORPUS/kb" -name README.md | sort | head -1)
+        cp "$EDITED" "$RUNS/edited.orig"
+        printf '\nA sentence added by bench/run.sh.\n' >>"$EDITED"
+        timed kbsite-rebuild-edit "$RUNS/kbsite" "$BIN/kbsite" build --root "$CORPUS" --output "$RUNS/kbsite" --quiet
+        cp "$RUNS/edited.orig" "$EDITED"
+        timed kbsite-rebuild-full "$RUNS/kbsite" "$BIN/kbsite" build --root "$CORPUS" --output "$RUNS/kbsite" --quiet --full
         pages=$(find "$RUNS/kbsite/kb" -name index.html 2>/dev/null | wc -l)
         echo "   kbsite article pages: $pages (expected $N)"
     else
@@ -311,6 +322,12 @@ awk '
         r = idx["kbsite-rebuild-2"]
         if (r && st[r] == "ok" && f && st[f] == "ok" && wall[f] > 0)
             printf "kbsite steady-state rebuild (kbsite-rebuild-2)/floor: wall %.2fx%s\n", wall[r] / wall[f], (h && st[h] == "ok") ? sprintf(", /hugo: wall %.2fx", wall[r] / wall[h]) : ""
+        split("kbsite-rebuild-edit kbsite-rebuild-full", more)
+        for (m = 1; m <= 2; m++) {
+            r = idx[more[m]]
+            if (r && st[r] == "ok" && f && st[f] == "ok" && wall[f] > 0)
+                printf "%s/floor: wall %.2fx%s\n", more[m], wall[r] / wall[f], (h && st[h] == "ok") ? sprintf(", /hugo: wall %.2fx", wall[r] / wall[h]) : ""
+        }
         kc = idx["kbsite-cold"]; hc = idx["hugo-cold"]
         if (kc && st[kc] == "ok" && hc && st[hc] == "ok")
             printf "cold inputs, kbsite/hugo: wall %.2fx\n", wall[kc] / wall[hc]

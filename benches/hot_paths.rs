@@ -268,7 +268,7 @@ static SITE: LazyLock<Site> = LazyLock::new(|| {
                 let split = frontmatter::split(&a.text).unwrap();
                 let front = frontmatter::parse_yaml(&split).unwrap();
                 let file = SourceFile { rel: a.rel.clone(), abs: a.abs.clone() };
-                let page = LoadedPage { file, front, body_line: a.body_line };
+                let page = LoadedPage { file, front, body_line: a.body_line, digest: 0 };
                 let mut numbers: Vec<u32> = mentions::mentions(&a.processed).map(|m| m.number).collect();
                 numbers.sort_unstable();
                 numbers.dedup();
@@ -362,7 +362,7 @@ static LIST_SITE: LazyLock<Site> = LazyLock::new(|| {
             .map(|i| {
                 let rel = format!("kb/{i}/README.md");
                 let file = SourceFile { abs: root.join(&rel), rel };
-                let page = LoadedPage { file, front: front.clone(), body_line: a.body_line };
+                let page = LoadedPage { file, front: front.clone(), body_line: a.body_line, digest: 0 };
                 (page, PageKb { article: Some(parsed.clone()), mentions: Vec::new() })
             })
             .collect()

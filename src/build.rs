@@ -13,6 +13,7 @@ use crate::analyze::kb_index::{KbSite, PageKb};
 use crate::analyze::{self, kb, mentions, Asset, Page, PageId};
 use crate::config::SiteConfig;
 use crate::diagnostics::{BuildFailed, Diagnostic, Diagnostics, Severity};
+use crate::incremental::fingerprint;
 use crate::load;
 use crate::render::kb::{GeneratedPage, KbRender};
 use crate::render::markdown::TextLinker;
@@ -31,6 +32,9 @@ pub struct BuildOptions {
     /// Keep an [`OutputRecord`] per output (what it depends on) in the report. The preview
     /// server needs them; a one-off build does not, and they cost memory at archive scale.
     pub record_outputs: bool,
+    /// Render every output, even one the reused output folder holds from identical inputs
+    /// (`kbsite build --full`). Files whose bytes did not change are still left alone.
+    pub full: bool,
 }
 
 /// What one output file depends on, so a later rebuild can redo only what changed.
@@ -64,8 +68,14 @@ pub struct BuildReport {
     /// Generated index pages (products, keywords, technology, years, home).
     pub index_pages: usize,
     pub assets: usize,
+    /// Output files of the site (pages, index pages, files), and their bytes; kept ones included.
     pub files_written: u64,
     pub bytes_written: u64,
+    /// Of those, files kept from the reused output folder because their inputs were unchanged
+    /// (not rendered again; see [`Stage::reuse`]).
+    pub files_kept: u64,
+    /// Of those, files rendered again with the bytes the reused folder had (not written again).
+    pub files_unchanged: u64,
     pub stages: Vec<(&'static str, Duration)>,
     /// Resident and peak memory (KiB) after each stage.
     pub stage_memory: Vec<(u64, u64)>,
@@ -75,8 +85,10 @@ pub struct BuildReport {
     pub outputs: Vec<OutputRecord>,
     /// Mentions of articles not in the site: (source file, article number).
     pub unresolved_mentions: Vec<(String, u32)>,
-    /// The search index, when enabled.
+    /// The search index, when enabled and built anew.
     pub search: Option<SearchStats>,
+    /// The search index was kept from the reused output folder (no page's entry changed).
+    pub search_kept: bool,
     /// With `record_outputs`: every page's `build::search_entry_hash`, by page id (serve compares
     /// them to tell whether an edit changed the index).
     pub search_hashes: Vec<u64>,
@@ -264,11 +276,12 @@ pub fn build_keeping(config: &SiteConfig, opts: &BuildOptions) -> Result<(BuildR
     fail_on_errors(&diags)?;
 
     // Render and write, streamed: each page is written as soon as it is rendered.
-    let stage = Stage::create(&config.output)?;
+    let stage = Stage::create(&config.output, build_settings_digest(config, &prepared.templates, opts))?;
     // More threads than cores: a writer often waits on the disk (most of all when overwriting a
     // reused folder whose folders and inodes are no longer cached), and rendering fills the waits.
     let result = write::io_pool().install(|| render_all(config, &prepared, &stage, &diags, opts));
     laps.lap("render+write");
+    let (files_kept, files_unchanged) = (stage.kept(), stage.unchanged());
     // Clear out what a reused staging folder holds from older builds before the search stage,
     // freeing the record of written files at the build's peak of memory.
     let ok = result.is_ok() && !diags.has_errors();
@@ -281,9 +294,12 @@ pub fn build_keeping(config: &SiteConfig, opts: &BuildOptions) -> Result<(BuildR
     let mut search_hashes = if keep_hashes { vec![0; prepared.pages.len()] } else { Vec::new() };
     let hashes = keep_hashes.then_some(&mut search_hashes);
     let search = match ok {
-        true => cleaned.and_then(|()| build_search_index(config, &prepared, &stage, hashes)),
+        true => cleaned.and_then(|()| {
+            build_search_index(config, &prepared, &stage, hashes, keeps_outputs(opts, &prepared.templates))
+        }),
         false => Ok(None),
     };
+    let search_kept = config.search.enabled && ok && matches!(search, Ok(None));
     laps.lap("search");
     let search = match search {
         Ok(s) => s,
@@ -315,6 +331,8 @@ pub fn build_keeping(config: &SiteConfig, opts: &BuildOptions) -> Result<(BuildR
         assets: assets.len(),
         files_written: files,
         bytes_written: bytes,
+        files_kept,
+        files_unchanged,
         stages: laps.stages,
         stage_memory: laps.rss,
         stage_cpu: laps.cpu,
@@ -322,6 +340,7 @@ pub fn build_keeping(config: &SiteConfig, opts: &BuildOptions) -> Result<(BuildR
         outputs: records,
         unresolved_mentions: unresolved,
         search,
+        search_kept,
         search_hashes,
         output_dir: config.output.clone(),
     };
@@ -336,6 +355,7 @@ pub(crate) fn build_search_index(
     prepared: &Prepared,
     sink: &dyn Sink,
     hashes: Option<&mut Vec<u64>>,
+    keep_unchanged: bool,
 ) -> Result<Option<SearchStats>> {
     if !config.search.enabled {
         return Ok(None);
@@ -343,10 +363,79 @@ pub(crate) fn build_search_index(
     sink.write("search/search.js", search::CLIENT_JS.as_bytes())?;
     let Some(dir) = sink.dir() else { return Ok(None) };
     let docs = search_docs(prepared);
+    // What every entry is made from: each document's source, title and URL (its article
+    // fields come from the source). Reading and tokenizing every body is what this saves.
+    let key = match keep_unchanged {
+        true => fingerprint::finish(docs.iter().fold(docs.len() as u64, |h, &i| {
+            let page = &prepared.pages[i];
+            fingerprint::mix(fingerprint::mix(h, page.loaded.digest), fingerprint::hash_of(&(&page.title, &page.url)))
+        })),
+        false => 0,
+    };
+    if sink.reuse_tree("search", key) {
+        return Ok(None);
+    }
     let mut builder = search::SearchIndexBuilder::new();
     add_search_docs(config, prepared, &docs, &mut builder, hashes);
     let stats = builder.write(&dir.join("search")).context("failed to write the search index")?;
+    sink.record_tree("search", key)?;
     Ok(Some(stats))
+}
+
+/// Whether a build may keep outputs of the reused folder made from the same inputs: not when
+/// asked to render everything, not for serve (which records what each output depends on), and
+/// not when a template may show the build's time.
+pub(crate) fn keeps_outputs(opts: &BuildOptions, templates: &Templates) -> bool {
+    !opts.full && !opts.record_outputs && opts.inject.is_none() && !templates.shows_build_time
+}
+
+/// A digest of what every output depends on besides its own inputs: this program (version,
+/// and the executable's size and time, so a rebuilt binary renders everything again), the
+/// configuration and the templates. Outputs are kept from an earlier build only under the same.
+fn build_settings_digest(config: &SiteConfig, templates: &Templates, opts: &BuildOptions) -> u64 {
+    let exe = std::env::current_exe().ok().and_then(|p| std::fs::metadata(p).ok()).and_then(|m| write::Stamp::of(&m));
+    let site_toml = std::fs::read(config.root.join("site.toml")).ok();
+    fingerprint::finish(fingerprint::hash_of(&(
+        env!("CARGO_PKG_VERSION"),
+        exe.map(|s| (s.len, s.mtime_sec, s.mtime_nsec, s.ino)),
+        site_toml,
+        format!("{config:?}"),
+        templates.digest,
+        &opts.inject,
+    )))
+}
+
+/// Per output, a digest of everything it is made from, for [`Stage::reuse`]: a page's source
+/// bytes, path and URL, and what it shows of other pages ([`fingerprint`], the digests serve's
+/// incremental rounds use); an index page's place and what it lists. The build settings
+/// ([`build_settings_digest`]) are compared separately.
+struct OutputKeys {
+    pages: Vec<u64>,
+    index: Vec<u64>,
+}
+
+impl OutputKeys {
+    fn new(config: &SiteConfig, kb: &KbRender<'_>, index_pages: &[GeneratedPage]) -> OutputKeys {
+        use fingerprint::{finish, hash_of, mix};
+        let (pages, urls) = (kb.pages, &kb.urls);
+        let summary: Vec<u64> = (0..pages.len())
+            .into_par_iter()
+            .map(|id| fingerprint::summary_hash(&pages[id], &urls[id], kb.kb, id))
+            .collect();
+        let page_fp = fingerprint::page_fingerprints(kb.kb, &summary, |t| hash_of(&urls[t]));
+        let index_fp = fingerprint::index_fingerprints(kb.kb, &summary, index_pages, config.kb.page_size);
+        let pages = page_fp
+            .par_iter()
+            .zip(pages)
+            .map(|(&fp, p)| finish(mix(mix(mix(p.loaded.digest, hash_of(p.rel())), hash_of(&p.url)), fp)))
+            .collect();
+        let index = index_fp
+            .iter()
+            .zip(index_pages)
+            .map(|(&fp, g)| finish(mix(hash_of(&(&g.output, g.template)), fp)))
+            .collect();
+        OutputKeys { pages, index }
+    }
 }
 
 /// Adds the search documents of pages `docs` to `builder`; with `hashes` (one slot per page),
@@ -467,6 +556,12 @@ fn render_and_write(
     let mut all_outputs = all_outputs;
     stage.create_dirs(&mut all_outputs)?;
 
+    let keys = keeps_outputs(opts, renderer.templates).then(|| OutputKeys::new(config, kb, index_pages));
+    let mode = |keys: Option<&Vec<u64>>, i: usize| match (opts.record_outputs, keys) {
+        (true, _) => WriteMode::Record,
+        (false, Some(keys)) => WriteMode::Reuse(keys[i]),
+        (false, None) => WriteMode::Plain,
+    };
     let bytes = AtomicU64::new(0);
     let files = AtomicU64::new(0);
     let progress = Progress::new((pages.len() + index_pages.len()) as u64, opts.quiet);
@@ -474,7 +569,7 @@ fn render_and_write(
         .into_par_iter()
         .filter_map(|id| {
             progress.tick();
-            write_page(config, kb, renderer, id, stage, diags, opts.record_outputs)
+            write_page(config, kb, renderer, id, stage, diags, mode(keys.as_ref().map(|k| &k.pages), id))
         })
         .collect();
     // Pages that used syntax highlighting: what the highlight stylesheet depends on.
@@ -492,9 +587,11 @@ fn render_and_write(
 
     let index_records: Vec<OutputRecord> = index_pages
         .par_iter()
-        .filter_map(|g| {
+        .enumerate()
+        .filter_map(|(i, g)| {
             progress.tick();
-            let (record, n) = write_index_page(config, kb, renderer, g, stage, diags, opts.record_outputs)?;
+            let mode = mode(keys.as_ref().map(|k| &k.index), i);
+            let (record, n) = write_index_page(config, kb, renderer, g, stage, diags, mode)?;
             bytes.fetch_add(n, Ordering::Relaxed);
             files.fetch_add(1, Ordering::Relaxed);
             record
@@ -569,6 +666,27 @@ pub struct WrittenPage {
     pub highlighted: bool,
 }
 
+/// How [`write_page`] and [`write_index_page`] make an output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteMode {
+    /// Render and write it.
+    Plain,
+    /// Also return an [`OutputRecord`] of what it depends on.
+    Record,
+    /// Keep the sink's previous file when it was made from inputs with this digest (see
+    /// [`Stage::reuse`]); otherwise render and write it, noting the digest.
+    Reuse(u64),
+}
+
+impl WriteMode {
+    fn key(self) -> u64 {
+        match self {
+            WriteMode::Reuse(key) => key,
+            _ => 0,
+        }
+    }
+}
+
 /// Renders page `id` and writes it to `sink`; problems go to `diags`.
 pub fn write_page(
     config: &SiteConfig,
@@ -577,10 +695,14 @@ pub fn write_page(
     id: PageId,
     sink: &dyn Sink,
     diags: &Diagnostics,
-    record: bool,
+    mode: WriteMode,
 ) -> Option<WrittenPage> {
     let pages = kb.pages;
     let page = &pages[id];
+    if let Some(kept) = sink.reuse(&page.output, mode.key()) {
+        let highlighted = kept.flags & write::HIGHLIGHTED != 0;
+        return Some(WrittenPage { id, record: None, bytes: kept.len, highlighted });
+    }
     let fail = |msg: String| diags.error(&page.loaded.file.abs, None, msg);
     let body = load::reread_body(&page.loaded).map_err(fail).ok()?;
     let linker = kb.linker(id);
@@ -589,8 +711,11 @@ pub fn write_page(
     let extra = kb.page_kb(id).map(|k| crate::render::kb::object([("kb", k)]));
     let structured = extra.is_some() && config.kb.render == "structured";
     let rendered = renderer.render_page(page, &body, linker, extra, structured).map_err(fail).ok()?;
-    sink.write(&page.output, rendered.html.as_bytes()).map_err(|e| fail(format!("{e:#}"))).ok()?;
-    let record = record.then(|| {
+    let flags = if rendered.highlighted { write::HIGHLIGHTED } else { 0 };
+    sink.write_made(&page.output, mode.key(), flags, rendered.html.as_bytes())
+        .map_err(|e| fail(format!("{e:#}")))
+        .ok()?;
+    let record = (mode == WriteMode::Record).then(|| {
         // An article also shows who cites it and its neighbours.
         let mut lists: Vec<String> = kb.kb.cited_by[id].iter().map(|&p| pages[p].rel().to_string()).collect();
         let (prev, next) = kb.kb.neighbours[id];
@@ -614,14 +739,19 @@ pub fn write_index_page(
     g: &GeneratedPage,
     sink: &dyn Sink,
     diags: &Diagnostics,
-    record: bool,
+    mode: WriteMode,
 ) -> Option<(Option<OutputRecord>, u64)> {
+    if let Some(kept) = sink.reuse(&g.output, mode.key()) {
+        return Some((None, kept.len));
+    }
     let html = renderer
         .render_template(g.template, kb.page_json(g))
         .map_err(|msg| diags.error(&config.templates_dir.join(g.template), None, msg))
         .ok()?;
-    sink.write(&g.output, html.as_bytes()).map_err(|e| diags.error(&config.output, None, format!("{e:#}"))).ok()?;
-    let record = record.then(|| OutputRecord {
+    sink.write_made(&g.output, mode.key(), 0, html.as_bytes())
+        .map_err(|e| diags.error(&config.output, None, format!("{e:#}")))
+        .ok()?;
+    let record = (mode == WriteMode::Record).then(|| OutputRecord {
         output: g.output.clone(),
         source: None,
         templates: renderer.template_chain(g.template),

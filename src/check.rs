@@ -157,7 +157,7 @@ pub fn check(config: &SiteConfig) -> Result<CheckReport> {
     // Render even when loading found errors: report everything in one run.
     let _ = render_all(config, &prepared, &recorder, &diags, &opts);
     // Records the search client; the index itself is only written by a build.
-    let _ = crate::build::build_search_index(config, &prepared, &recorder, None);
+    let _ = crate::build::build_search_index(config, &prepared, &recorder, None, false);
 
     let files = recorder.files.into_inner().unwrap_or_else(|e| e.into_inner());
     let html = recorder.html.into_inner().unwrap_or_else(|e| e.into_inner());

@@ -45,6 +45,11 @@ enum Command {
         /// Print where the time went, per stage.
         #[arg(long, short = 'v', alias = "verbose")]
         profile: bool,
+        /// Render every page again. By default a rebuild keeps the pages, index pages and search
+        /// index that the output folder's previous build made from the same sources, templates,
+        /// configuration and kbsite binary.
+        #[arg(long)]
+        full: bool,
     },
     /// Load and render everything in memory, write nothing, and report broken links and anchors,
     /// mentions of missing articles, duplicate URLs, front matter problems and untitled pages.
@@ -114,10 +119,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("new site in {}: cd there and run `kbsite build`", dir.display());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Build { root, output, baseurl, quiet, profile } => {
+        Command::Build { root, output, baseurl, quiet, profile, full } => {
             let started = Instant::now();
             let config = SiteConfig::load(&root, &Overrides { output, baseurl })?;
-            let report = build(&config, &BuildOptions { quiet, ..Default::default() })?;
+            let report = build(&config, &BuildOptions { quiet, full, ..Default::default() })?;
             for w in &report.warnings {
                 if !quiet {
                     eprintln!("{w}");
@@ -152,8 +157,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 );
             }
             if !quiet {
+                let mut notes = Vec::new();
+                if report.files_kept > 0 {
+                    notes.push(format!("{} kept from the last build", report.files_kept));
+                }
+                if report.files_unchanged > 0 {
+                    notes.push(format!("{} rendered unchanged", report.files_unchanged));
+                }
+                if report.search_kept {
+                    notes.push("search index kept".to_string());
+                }
+                let kept = if notes.is_empty() { String::new() } else { format!(" ({})", notes.join(", ")) };
                 println!(
-                    "built {} pages ({} articles, {} index pages): {} files, {:.1} MB in {:.2} s → {}",
+                    "built {} pages ({} articles, {} index pages): {} files{kept}, {:.1} MB in {:.2} s → {}",
                     report.pages,
                     report.articles,
                     report.index_pages,

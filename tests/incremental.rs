@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use common::{copy_dir, fixture, read, tree, write};
+use common::{article_dirs, copy_dir, fixture, read, tree, write};
 use kbsite::build::{build, BuildOptions};
 use kbsite::config::{Overrides, SiteConfig};
 use kbsite::serve::state::inject_script;
@@ -26,23 +26,6 @@ struct Site {
     state: ServeState,
     /// Source paths (relative to the root) of the articles, sorted.
     articles: Vec<String>,
-}
-
-/// The articles copied into the site: every 150th of the sample (~60), or the bundled ones.
-fn article_dirs() -> Vec<PathBuf> {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let sample = manifest.join("../shared/kbarchive-sample/site/kb");
-    let (base, step) = if sample.is_dir() { (sample, 150) } else { (manifest.join("content/kb"), 1) };
-    let mut dirs: Vec<PathBuf> = walkdir::WalkDir::new(&base)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_name() == "README.md")
-        .map(|e| e.path().parent().unwrap().to_path_buf())
-        .collect();
-    dirs = dirs.into_iter().step_by(step).collect();
-    assert!(dirs.len() >= 25, "too few articles for the test: {}", dirs.len());
-    dirs
 }
 
 impl Site {
@@ -125,7 +108,8 @@ impl Site {
         let clean = tempfile::tempdir().unwrap();
         let overrides = Overrides { output: Some(clean.path().join("out")), ..Default::default() };
         let config = SiteConfig::load(&self.root, &overrides).unwrap();
-        build(&config, &BuildOptions { quiet: true, inject: Some(inject_script()), record_outputs: true }).unwrap();
+        build(&config, &BuildOptions { quiet: true, inject: Some(inject_script()), record_outputs: true, full: false })
+            .unwrap();
         let (ours, theirs) = (tree(&self.out()), tree(&clean.path().join("out")));
         let missing: Vec<&String> = theirs.keys().filter(|k| !ours.contains_key(*k)).take(10).collect();
         let extra: Vec<&String> = ours.keys().filter(|k| !theirs.contains_key(*k)).take(10).collect();

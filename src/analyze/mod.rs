@@ -212,6 +212,7 @@ mod tests {
             file: SourceFile { rel: rel.into(), abs: PathBuf::from("/s").join(rel) },
             front: serde_yaml::from_str(yaml).unwrap(),
             body_line: 1,
+            digest: 0,
         };
         (page, ())
     }

@@ -372,11 +372,21 @@ impl LiveSite {
         renderer.inject = opts.inject.clone();
         let rendered: Vec<WrittenPage> = io_pool.install(|| {
             dirty_index.par_iter().for_each(|&i| {
-                build::write_index_page(config, &kb_render, &renderer, &index_pages[i], &overlay, &diags, false);
+                build::write_index_page(
+                    config,
+                    &kb_render,
+                    &renderer,
+                    &index_pages[i],
+                    &overlay,
+                    &diags,
+                    build::WriteMode::Plain,
+                );
             });
             dirty_pages
                 .par_iter()
-                .filter_map(|&id| build::write_page(config, &kb_render, &renderer, id, &overlay, &diags, false))
+                .filter_map(|&id| {
+                    build::write_page(config, &kb_render, &renderer, id, &overlay, &diags, build::WriteMode::Plain)
+                })
                 .collect()
         });
         for a in &dirty_assets {

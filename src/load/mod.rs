@@ -28,6 +28,8 @@ pub struct LoadedPage {
     pub front: Mapping,
     /// File line where the body starts (for messages about the body).
     pub body_line: usize,
+    /// A digest of the file's bytes as read (what a rebuild compares to know it is unchanged).
+    pub digest: u64,
 }
 
 /// What [`walk`] found: candidate pages and plain files.
@@ -394,7 +396,8 @@ fn read_page<T>(
             front.insert("title".into(), title.into());
         }
     }
-    let page = LoadedPage { file, front, body_line: split.body_line };
+    let page =
+        LoadedPage { file, front, body_line: split.body_line, digest: crate::write::source_digest(text.as_bytes()) };
     let extra = per_page(&page, &body);
     Some(Ok((page, extra)))
 }

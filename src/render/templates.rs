@@ -39,6 +39,17 @@ pub struct Layout {
 pub struct Templates {
     pub tera: Tera,
     layouts: HashMap<String, Layout>,
+    /// A digest of every template's name and text (a build's outputs depend on all of them).
+    pub digest: u64,
+    /// Some template may show the time of the build (`site.time`, `now`): its pages differ
+    /// on every build, so a build never keeps them from an earlier one.
+    pub shows_build_time: bool,
+}
+
+/// Whether a template's text may show the build's time: `site.time` (however it is looked up)
+/// or Tera's `now()` / a `"now"` date. A text test, so it errs on the side of "yes".
+fn shows_build_time(text: &str) -> bool {
+    ["site.time", "[\"time\"]", "['time']", "now(", "\"now\"", "'now'"].iter().any(|needle| text.contains(needle))
 }
 
 impl Templates {
@@ -75,6 +86,9 @@ impl Templates {
     ) -> Templates {
         let mut layouts = HashMap::new();
         let mut bodies = Vec::with_capacity(sources.len());
+        let digest =
+            crate::incremental::fingerprint::hash_of(&sources.iter().map(|(n, t, _)| (n, t)).collect::<Vec<_>>());
+        let shows_build_time = sources.iter().any(|(_, text, _)| shows_build_time(text));
         for (name, text, file) in sources {
             let shown = file.clone().unwrap_or_else(|| PathBuf::from(format!("<built-in>/{name}")));
             let (front, body) = strip_front_matter(&text, &shown, diags);
@@ -116,7 +130,7 @@ impl Templates {
             }
         }
         super::fold::fold_site_constants(&mut tera, &super::site_json(config));
-        Templates { tera, layouts }
+        Templates { tera, layouts, digest, shows_build_time }
     }
 
     pub fn has_layout(&self, name: &str) -> bool {

@@ -3,11 +3,16 @@
 
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
+
+use crate::incremental::fingerprint;
+pub use manifest::{content_digest, source_digest, Entry, Manifest, Recorder, Stamp, HIGHLIGHTED, TREE};
+
+pub mod manifest;
 
 /// Where rendered output goes: a staging folder on disk, or `kbsite check`'s in-memory record.
 pub trait Sink: Sync {
@@ -15,6 +20,27 @@ pub trait Sink: Sync {
     fn create_dirs(&self, files: &mut dyn Iterator<Item = &str>) -> Result<()>;
     /// Writes one output file (its folder exists).
     fn write(&self, rel: &str, bytes: &[u8]) -> Result<()>;
+    /// Writes an output made from inputs with digest `key`, noting `flags` (see [`Stage::reuse`]).
+    fn write_made(&self, rel: &str, key: u64, flags: u8, bytes: &[u8]) -> Result<()> {
+        let _ = (key, flags);
+        self.write(rel, bytes)
+    }
+    /// The previous build's output `rel`, kept because it was made from the same inputs; `None`:
+    /// render it.
+    fn reuse(&self, rel: &str, key: u64) -> Option<Kept> {
+        let _ = (rel, key);
+        None
+    }
+    /// Keeps the previous build's subtree `tree/` when it was made from the same inputs.
+    fn reuse_tree(&self, tree: &str, key: u64) -> bool {
+        let _ = (tree, key);
+        false
+    }
+    /// Notes that subtree `tree/`, just written by its own writer, was made from inputs `key`.
+    fn record_tree(&self, tree: &str, key: u64) -> Result<()> {
+        let _ = (tree, key);
+        Ok(())
+    }
     /// Copies a file unchanged; returns its size.
     fn copy(&self, from: &Path, rel: &str) -> Result<u64>;
     /// The folder being written, for writers that need a real path (the search index).
@@ -29,6 +55,18 @@ impl Sink for Stage {
     }
     fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
         Stage::write(self, rel, bytes)
+    }
+    fn write_made(&self, rel: &str, key: u64, flags: u8, bytes: &[u8]) -> Result<()> {
+        Stage::write_made(self, rel, key, flags, bytes)
+    }
+    fn reuse(&self, rel: &str, key: u64) -> Option<Kept> {
+        Stage::reuse(self, rel, key)
+    }
+    fn reuse_tree(&self, tree: &str, key: u64) -> bool {
+        Stage::reuse_tree(self, tree, key)
+    }
+    fn record_tree(&self, tree: &str, key: u64) -> Result<()> {
+        Stage::record_tree(self, tree, key)
     }
     fn copy(&self, from: &Path, rel: &str) -> Result<u64> {
         Stage::copy(self, from, rel)
@@ -45,51 +83,144 @@ impl Sink for Stage {
 /// already exist, and only what the new build no longer produces is removed at the end. On this
 /// kind of disk, creating files soon after deleting many costs 2–4×, so a rebuild that deleted
 /// and recreated 250,000 entries paid twice; reuse pays neither.
+///
+/// The reused folder's [`Manifest`] says what each of its files holds and was made from: a file
+/// that would be written with the same bytes is left alone ([`Stage::write`]), and one whose
+/// inputs are unchanged need not even be rendered ([`Stage::reuse`]). Every file this build
+/// leaves is recorded for the next build that reuses this folder.
 /// The live output is untouched until [`Stage::commit`] renames it aside.
 pub struct Stage {
     pub output: PathBuf,
     pub dir: PathBuf,
-    /// Output files this build produced (to remove the rest of a reused folder).
-    produced: Mutex<HashSet<String>>,
+    /// What the reused folder held (empty for a new folder).
+    previous: Manifest,
+    /// The build settings input keys are computed under; `previous` keys count only when equal.
+    global: u64,
+    /// Every file this build left in the folder (written, copied or kept).
+    recorded: Recorder,
     /// Subtrees whose writer cleans up after itself (the search index).
     owned_trees: Mutex<Vec<String>>,
     reused: bool,
-    /// Stale files were removed; what is written after that is kept as it is.
+    /// Stale files were removed.
     cleaned: AtomicBool,
+    /// Files kept because their inputs were unchanged (not made again).
+    kept: AtomicU64,
+    /// Files made again with the bytes they had, so left alone.
+    unchanged: AtomicU64,
+}
+
+/// A file [`Stage::reuse`] kept: what the manifest says of it.
+#[derive(Debug, Clone, Copy)]
+pub struct Kept {
+    pub len: u64,
+    pub flags: u8,
 }
 
 impl Stage {
     /// Prepares `<output>.kbsite-new`: the previous site's folder when there is one, a folder
-    /// left by an interrupted build, or a new empty one.
-    pub fn create(output: &Path) -> Result<Stage> {
+    /// left by an interrupted build, or a new empty one. `global` digests the build settings
+    /// (program, configuration, templates) that input keys depend on.
+    pub fn create(output: &Path, global: u64) -> Result<Stage> {
         let dir = sibling(output, "kbsite-new");
         let old = sibling(output, "kbsite-old");
         if let Some(parent) = output.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).with_context(|| format!("failed to create `{}`", parent.display()))?;
         }
-        let reused = if dir.is_dir() {
-            true
+        // The manifest of a folder being reused is read and removed: once this build starts
+        // writing, it no longer describes the folder (a new one is written by `commit`).
+        let old_manifest = manifest_path(&old);
+        let (reused, previous) = if dir.is_dir() {
+            (true, Manifest::default()) // left by an interrupted build: no manifest describes it
         } else if old.is_dir() {
             std::fs::rename(&old, &dir).with_context(|| format!("failed to reuse `{}`", old.display()))?;
-            true
+            (true, Manifest::read(&old_manifest).unwrap_or_default())
         } else {
             std::fs::create_dir(&dir).with_context(|| format!("failed to create `{}`", dir.display()))?;
-            false
+            (false, Manifest::default())
         };
+        remove_if_present(&old_manifest)?;
+        remove_if_present(&manifest_path(&dir))?;
         Ok(Stage {
             output: output.to_path_buf(),
             dir,
-            produced: Mutex::new(HashSet::new()),
+            previous,
+            global,
+            recorded: Recorder::default(),
             owned_trees: Mutex::new(Vec::new()),
             reused,
             cleaned: AtomicBool::new(false),
+            kept: AtomicU64::new(0),
+            unchanged: AtomicU64::new(0),
         })
     }
 
-    fn mark(&self, rel: &str) {
-        if self.reused && !self.cleaned.load(Ordering::Relaxed) {
-            self.produced.lock().unwrap_or_else(|e| e.into_inner()).insert(rel.to_string());
+    /// How many files were kept from the reused folder without being made again.
+    pub fn kept(&self) -> u64 {
+        self.kept.load(Ordering::Relaxed)
+    }
+
+    /// How many files were made again with the bytes the reused folder had (not written).
+    pub fn unchanged(&self) -> u64 {
+        self.unchanged.load(Ordering::Relaxed)
+    }
+
+    /// The previous entry for `rel` when its file is still exactly as recorded.
+    fn intact(&self, rel: &str) -> Option<Entry> {
+        let entry = self.previous.get(rel)?;
+        (Stamp::at(&self.dir.join(rel)) == Some(entry.stamp)).then_some(entry)
+    }
+
+    /// Keeps the reused folder's file `rel` when it was made from inputs with digest `key`
+    /// under the same build settings and is untouched since: the caller then need not render
+    /// it. `None` when it must be made (and written with [`Stage::write_made`]).
+    pub fn reuse(&self, rel: &str, key: u64) -> Option<Kept> {
+        if key == 0 || self.previous.global != self.global || self.previous.is_empty() {
+            return None;
         }
+        let entry = self.intact(rel).filter(|e| e.key == key)?;
+        self.recorded.record(rel, &entry);
+        self.kept.fetch_add(1, Ordering::Relaxed);
+        Some(Kept { len: entry.stamp.len, flags: entry.flags })
+    }
+
+    /// Keeps every file of the reused folder under `tree/` when the tree was made from inputs
+    /// with digest `key` and none of its files changed since (see [`Stage::record_tree`]).
+    pub fn reuse_tree(&self, tree: &str, key: u64) -> bool {
+        let marker = format!("{tree}/");
+        if key == 0 || self.previous.global != self.global || self.previous.get(&marker).map(|e| e.key) != Some(key) {
+            return false;
+        }
+        let prefix = marker.as_str();
+        // Only the tree writer's own files: others under it (a page there) are written and
+        // kept one by one.
+        let files: Vec<(&str, Entry)> = self.previous.under(prefix).filter(|(_, e)| e.flags & TREE != 0).collect();
+        if !files.par_iter().all(|(rel, e)| Stamp::at(&self.dir.join(rel)) == Some(e.stamp)) {
+            return false;
+        }
+        for (rel, e) in &files {
+            self.recorded.record(rel, e); // the tree's files are not outputs of the report
+        }
+        self.recorded.record(prefix, &Entry { key, ..Entry::default() });
+        true
+    }
+
+    /// Records every file under `tree/` as written now, and that the tree was made from inputs
+    /// with digest `key` (for [`Stage::reuse_tree`] in a later build).
+    pub fn record_tree(&self, tree: &str, key: u64) -> Result<()> {
+        let prefix = format!("{tree}/");
+        let others: HashSet<String> =
+            self.recorded.with_paths(|paths| paths.filter(|p| p.starts_with(&prefix)).map(str::to_string).collect());
+        for (rel, is_dir) in list_tree(&self.dir.join(tree), &io_pool())? {
+            let rel = format!("{prefix}{rel}");
+            if is_dir || others.contains(&rel) {
+                continue;
+            }
+            if let Some(stamp) = Stamp::at(&self.dir.join(&rel)) {
+                self.recorded.record(&rel, &Entry { stamp, flags: TREE, ..Entry::default() });
+            }
+        }
+        self.recorded.record(&prefix, &Entry { key, ..Entry::default() });
+        Ok(())
     }
 
     /// Declares that everything under `rel/` was written by a writer that removes its own stale
@@ -139,26 +270,53 @@ impl Stage {
         Ok(())
     }
 
-    /// Writes one file; its folder must exist (see [`Stage::create_dirs`]). In a reused folder
-    /// the old file is overwritten in place (see [`overwrite`]), not read first: the previous
-    /// site is usually out of the page cache by the next build, and reading it back to skip
-    /// identical files cost more than writing them (a 60k rebuild went from ~12 to ~27 s).
+    /// Writes one file; its folder must exist (see [`Stage::create_dirs`]). A file of the reused
+    /// folder that already holds these bytes (by the manifest's digest, and untouched since) is
+    /// left alone; otherwise it is overwritten in place (see [`overwrite`]), not read first: the
+    /// previous site is usually out of the page cache by the next build, and reading it back to
+    /// skip identical files cost more than writing them (a 60k rebuild went from ~12 to ~27 s).
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
-        let path = self.dir.join(rel);
-        self.mark(rel);
-        let result = if self.reused {
-            self.replacing_folder(&path, || overwrite(&path, bytes))
-        } else {
-            std::fs::write(&path, bytes)
-        };
-        result.with_context(|| format!("failed to write `{}`", path.display()))
+        self.write_made(rel, 0, 0, bytes)
     }
 
+    /// [`Stage::write`] for a file made from inputs with digest `key` (0: none), recording `key`
+    /// and `flags` for [`Stage::reuse`].
+    pub fn write_made(&self, rel: &str, key: u64, flags: u8, bytes: &[u8]) -> Result<()> {
+        let content = content_digest(bytes);
+        if let Some(entry) = self.intact(rel).filter(|e| e.content == content) {
+            self.recorded.record(rel, &Entry { key, flags, ..entry });
+            self.unchanged.fetch_add(1, Ordering::Relaxed);
+            return Ok(());
+        }
+        let path = self.dir.join(rel);
+        let written = if self.reused {
+            self.replacing_folder(&path, || overwrite(&path, bytes))
+        } else {
+            write_new(&path, bytes)
+        };
+        let meta = written.with_context(|| format!("failed to write `{}`", path.display()))?;
+        let stamp = Stamp::of(&meta).unwrap_or_default();
+        self.recorded.record(rel, &Entry { key, content, stamp, flags });
+        Ok(())
+    }
+
+    /// Copies a file unchanged; returns its size. A copy the reused folder already has (same
+    /// source path, size and time as recorded; untouched since) is kept.
     pub fn copy(&self, from: &Path, rel: &str) -> Result<u64> {
         let to = self.dir.join(rel);
-        self.mark(rel);
-        self.replacing_folder(&to, || std::fs::copy(from, &to))
-            .with_context(|| format!("failed to copy `{}` to `{}`", from.display(), to.display()))
+        let source = std::fs::metadata(from)
+            .ok()
+            .and_then(|m| Stamp::of(&m))
+            .map(|s| fingerprint::finish(fingerprint::hash_of(&(from, s.len, s.mtime_sec, s.mtime_nsec))));
+        if let Some(kept) = source.and_then(|key| self.reuse(rel, key)) {
+            return Ok(kept.len);
+        }
+        let n = self
+            .replacing_folder(&to, || std::fs::copy(from, &to))
+            .with_context(|| format!("failed to copy `{}` to `{}`", from.display(), to.display()))?;
+        let stamp = Stamp::at(&to).unwrap_or_default();
+        self.recorded.record(rel, &Entry { key: source.unwrap_or(0), stamp, ..Entry::default() });
+        Ok(n)
     }
 
     /// Runs `make` (which creates the file at `path`); when a reused folder has a folder of the
@@ -173,65 +331,89 @@ impl Stage {
         }
     }
 
-    /// Removes what a reused folder holds that this build did not produce (files first, then
-    /// folders left empty) and frees the record of what was produced. Call it once everything
-    /// outside the owned trees is written; [`Stage::commit`] calls it if nobody did.
+    /// Removes what a reused folder holds that this build did not leave in it (files first, then
+    /// folders left empty). Call it once everything outside the owned trees is written;
+    /// [`Stage::commit`] calls it if nobody did.
     pub fn remove_stale(&self) -> Result<()> {
         if !self.reused || self.cleaned.swap(true, Ordering::Relaxed) {
             return Ok(());
         }
-        let produced = std::mem::take(&mut *self.produced.lock().unwrap_or_else(|e| e.into_inner()));
         let owned = self.owned_trees.lock().unwrap_or_else(|e| e.into_inner()).clone();
         let is_owned = |rel: &str| owned.iter().any(|t| rel.starts_with(t.as_str()) || format!("{rel}/") == *t);
-        // Folders holding a produced file stay; only the others may have become empty.
-        let mut needed: HashSet<&str> = HashSet::new();
-        for file in &produced {
-            let mut path = file.as_str();
-            while let Some((parent, _)) = path.rsplit_once('/') {
-                if !needed.insert(parent) {
-                    break; // its ancestors are in already
+        self.recorded.with_paths(|recorded| {
+            let mut produced: HashSet<&str> = HashSet::new();
+            // Folders holding a produced file stay; only the others may have become empty.
+            let mut needed: HashSet<&str> = HashSet::new();
+            for file in recorded {
+                produced.insert(file);
+                let mut path = file;
+                while let Some((parent, _)) = path.rsplit_once('/') {
+                    if !needed.insert(parent) {
+                        break; // its ancestors are in already
+                    }
+                    path = parent;
                 }
-                path = parent;
             }
-        }
-        let pool = io_pool();
-        let entries = list_tree(&self.dir, &pool)?;
-        let (dirs, files): (Vec<_>, Vec<_>) = entries.iter().partition(|(_, is_dir)| *is_dir);
-        pool.install(|| {
-            files.par_iter().filter(|(rel, _)| !produced.contains(rel) && !is_owned(rel)).try_for_each(|(rel, _)| {
-                let path = self.dir.join(rel);
-                std::fs::remove_file(&path).with_context(|| format!("failed to remove `{}`", path.display()))
-            })
-        })?;
-        let mut stale_dirs: Vec<&str> =
-            dirs.iter().map(|(rel, _)| rel.as_str()).filter(|rel| !needed.contains(rel) && !is_owned(rel)).collect();
-        // Deepest first, so children go before their parents; folders still holding something stay.
-        stale_dirs.sort_by_key(|rel| std::cmp::Reverse(rel.matches('/').count()));
-        for rel in stale_dirs {
-            let _ = std::fs::remove_dir(self.dir.join(rel));
-        }
-        Ok(())
+            let pool = io_pool();
+            let entries = list_tree(&self.dir, &pool)?;
+            let (dirs, files): (Vec<_>, Vec<_>) = entries.iter().partition(|(_, is_dir)| *is_dir);
+            pool.install(|| {
+                files.par_iter().filter(|(rel, _)| !produced.contains(rel.as_str()) && !is_owned(rel)).try_for_each(
+                    |(rel, _)| {
+                        let path = self.dir.join(rel);
+                        std::fs::remove_file(&path).with_context(|| format!("failed to remove `{}`", path.display()))
+                    },
+                )
+            })?;
+            let mut stale_dirs: Vec<&str> = dirs
+                .iter()
+                .map(|(rel, _)| rel.as_str())
+                .filter(|rel| !needed.contains(rel) && !is_owned(rel))
+                .collect();
+            // Deepest first, so children go before their parents; folders still holding something stay.
+            stale_dirs.sort_by_key(|rel| std::cmp::Reverse(rel.matches('/').count()));
+            for rel in stale_dirs {
+                let _ = std::fs::remove_dir(self.dir.join(rel));
+            }
+            Ok(())
+        })
     }
 
     /// Swaps the staged site in: the live output is renamed to `<output>.kbsite-old` (kept, to be
-    /// reused by the next build), the stage renamed into place. Between the two renames the output
-    /// briefly does not exist, but it is never half-written.
+    /// reused by the next build), the stage renamed into place, and its manifest written beside
+    /// it. Between the two renames the output briefly does not exist, but it is never
+    /// half-written.
     pub fn commit(self) -> Result<()> {
         self.remove_stale()?;
         let old = sibling(&self.output, "kbsite-old");
         if old.exists() {
             std::fs::remove_dir_all(&old).with_context(|| format!("failed to remove `{}`", old.display()))?;
         }
+        let (live_manifest, old_manifest) = (manifest_path(&self.output), manifest_path(&old));
+        remove_if_present(&old_manifest)?;
         let had_old = self.output.exists();
         if had_old {
             std::fs::rename(&self.output, &old)
                 .with_context(|| format!("failed to move `{}` aside", self.output.display()))?;
+            // The manifest goes with its folder; a live output without one (built by another
+            // tool, or changed by `serve`) keeps none.
+            if std::fs::rename(&live_manifest, &old_manifest).is_err() {
+                remove_if_present(&live_manifest)?;
+            }
         }
         if let Err(e) = std::fs::rename(&self.dir, &self.output) {
             if had_old {
                 let _ = std::fs::rename(&old, &self.output);
+                let _ = std::fs::rename(&old_manifest, &live_manifest);
             }
             return Err(e).with_context(|| format!("failed to move the new site into `{}`", self.output.display()));
+        }
+        // The manifest only saves work later: a build whose manifest cannot be written is not
+        // a failed build (the next one that reuses this folder rewrites every file).
+        let bytes = self.recorded.finish(self.global);
+        let tmp = sibling(&self.output, "kbsite-manifest-tmp");
+        if std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, &live_manifest)).is_err() {
+            let _ = std::fs::remove_file(&tmp);
         }
         Ok(())
     }
@@ -241,20 +423,52 @@ impl Stage {
     pub fn discard(self) {}
 }
 
+/// Where the manifest of output folder `dir` is kept: `<dir>.kbsite-manifest`, beside it.
+pub fn manifest_path(dir: &Path) -> PathBuf {
+    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "public".into());
+    dir.with_file_name(manifest_name(&name))
+}
+
+fn manifest_name(folder: &str) -> String {
+    match folder.strip_suffix(".kbsite-old").or_else(|| folder.strip_suffix(".kbsite-new")) {
+        Some(_) => format!("{folder}-manifest"),
+        None => format!("{folder}.kbsite-manifest"),
+    }
+}
+
+fn remove_if_present(path: &Path) -> Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("failed to remove `{}`", path.display()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Creates `path` with `bytes`; returns the file's metadata as written.
+fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<std::fs::Metadata> {
+    use std::io::Write;
+    let mut file = std::fs::File::create(path)?;
+    file.write_all(bytes)?;
+    file.metadata()
+}
+
 /// Writes `bytes` as the whole content of `path`, over what is there without truncating it
 /// first: only a longer old file is cut to the new length. Truncating to zero and writing again
 /// (what `fs::write` does) frees every block and allocates it anew, and ext4 (`auto_da_alloc`)
 /// starts writing a file back as soon as it is closed after such a truncation; a rebuild
 /// rewrites 100,000+ files of mostly the same size.
-pub fn overwrite(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Returns the file's metadata as written.
+pub fn overwrite(path: &Path, bytes: &[u8]) -> std::io::Result<std::fs::Metadata> {
     use std::io::Write;
     let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(false).open(path)?;
     file.write_all(bytes)?;
-    let len = bytes.len() as u64;
-    if file.metadata()?.len() > len {
-        file.set_len(len)?;
+    let meta = file.metadata()?;
+    if meta.len() <= bytes.len() as u64 {
+        return Ok(meta);
     }
-    Ok(())
+    file.set_len(bytes.len() as u64)?;
+    file.metadata()
 }
 
 /// A pool for work that waits on the disk (listing, removing, renaming many files): more threads
@@ -356,7 +570,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("public");
         let build = |files: &[(&str, &str)]| {
-            let stage = Stage::create(&out).unwrap();
+            let stage = Stage::create(&out, 1).unwrap();
             stage.create_dirs(files.iter().map(|(f, _)| *f)).unwrap();
             for (f, text) in files {
                 stage.write(f, text.as_bytes()).unwrap();
@@ -383,6 +597,38 @@ mod tests {
     }
 
     #[test]
+    fn a_reused_folder_keeps_files_made_from_the_same_inputs_under_the_same_settings() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("public");
+        // Each build: (path, key, bytes); returns what `reuse` kept and how many were unchanged.
+        let build = |global: u64, files: &[(&str, u64, &str)]| {
+            let stage = Stage::create(&out, global).unwrap();
+            stage.create_dirs(files.iter().map(|(f, _, _)| *f)).unwrap();
+            let mut kept = Vec::new();
+            for (f, key, text) in files {
+                match stage.reuse(f, *key) {
+                    Some(k) => kept.push((f.to_string(), k.len, k.flags)),
+                    None => stage.write_made(f, *key, HIGHLIGHTED, text.as_bytes()).unwrap(),
+                }
+            }
+            let unchanged = stage.unchanged();
+            stage.commit().unwrap();
+            (kept, unchanged)
+        };
+        let files = [("a/index.html", 1, "aaa"), ("b.html", 2, "bb"), ("c.html", 0, "c")];
+        assert_eq!(build(7, &files), (vec![], 0));
+        assert_eq!(build(7, &files), (vec![], 0), "a new folder: nothing to reuse");
+        // The first build's folder: same keys are kept (never key 0), others made again.
+        let (kept, unchanged) = build(7, &[("a/index.html", 1, "aaa"), ("b.html", 3, "bb"), ("c.html", 0, "c")]);
+        assert_eq!(kept, [("a/index.html".to_string(), 3, HIGHLIGHTED)]);
+        assert_eq!(unchanged, 2, "made again with the same bytes: not written");
+        // Other build settings: no key counts, but unchanged bytes are still not written.
+        let (kept, unchanged) = build(8, &files);
+        assert_eq!((kept.len(), unchanged), (0, 3));
+        assert_eq!(std::fs::read_to_string(out.join("b.html")).unwrap(), "bb");
+    }
+
+    #[test]
     fn overwrite_leaves_exactly_the_new_bytes() {
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("f.html");
@@ -399,13 +645,13 @@ mod tests {
         std::fs::create_dir(&out).unwrap();
         std::fs::write(out.join("old.html"), "old").unwrap();
 
-        let failed = Stage::create(&out).unwrap();
+        let failed = Stage::create(&out, 1).unwrap();
         failed.create_dirs(["a/b/index.html"].into_iter()).unwrap();
         failed.write("a/b/index.html", b"half").unwrap();
         failed.discard();
         assert!(out.join("old.html").exists(), "a failed build leaves the old site");
 
-        let ok = Stage::create(&out).unwrap();
+        let ok = Stage::create(&out, 1).unwrap();
         ok.create_dirs(["a/b/index.html", "a/c.html", "z.html"].into_iter()).unwrap();
         ok.write("a/b/index.html", b"new").unwrap();
         ok.commit().unwrap();
@@ -415,7 +661,7 @@ mod tests {
         assert!(tmp.path().join("public.kbsite-old/old.html").exists());
 
         // The next build reuses it: stale files and folders go, identical files stay untouched.
-        let next = Stage::create(&out).unwrap();
+        let next = Stage::create(&out, 1).unwrap();
         assert!(!tmp.path().join("public.kbsite-old").exists());
         next.create_dirs(["a/b/index.html", "x/y.html"].into_iter()).unwrap();
         next.write("a/b/index.html", b"new").unwrap();

@@ -55,3 +55,20 @@ pub fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     }
     out
 }
+
+/// The articles copied into the site: every 150th of the sample (~60), or the bundled ones.
+pub fn article_dirs() -> Vec<PathBuf> {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let sample = manifest.join("../shared/kbarchive-sample/site/kb");
+    let (base, step) = if sample.is_dir() { (sample, 150) } else { (manifest.join("content/kb"), 1) };
+    let mut dirs: Vec<PathBuf> = walkdir::WalkDir::new(&base)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name() == "README.md")
+        .map(|e| e.path().parent().unwrap().to_path_buf())
+        .collect();
+    dirs = dirs.into_iter().step_by(step).collect();
+    assert!(dirs.len() >= 25, "too few articles for the test: {}", dirs.len());
+    dirs
+}

@@ -1,0 +1,294 @@
+//! The manifest of an output folder: for every file a build left in it, what it was made from
+//! (a digest of its inputs), a digest of its bytes, and the size, modification time and inode
+//! the file had when it was written. It is kept beside the folder (`<output>.kbsite-manifest`,
+//! never published), so that the next build that reuses the folder can leave a file alone when
+//! it would write the same thing, and skip rendering it when its inputs are unchanged.
+//!
+//! A file is trusted only while its size, time and inode are still what was recorded: a file
+//! edited, replaced or removed since is made again. A manifest that cannot be read (missing,
+//! truncated, another format) is simply not used.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use xxhash_rust::xxh3::xxh3_64;
+
+const MAGIC: &[u8; 8] = b"KBSMAN01";
+
+/// Flag: the page used syntax highlighting (the site then needs the highlight stylesheet).
+pub const HIGHLIGHTED: u8 = 1;
+/// Flag: written by the writer of a whole subtree (the search index), not one by one.
+pub const TREE: u8 = 2;
+
+/// What the manifest says of one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Entry {
+    /// Digest of what the file was made from (0: not recorded, e.g. a file written from bytes).
+    pub key: u64,
+    /// Digest of its bytes ([`content_digest`]; 0: not known, e.g. a copied file).
+    pub content: u64,
+    pub stamp: Stamp,
+    pub flags: u8,
+}
+
+/// What the file system says of a file: equal stamps mean the file was not touched since.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Stamp {
+    pub len: u64,
+    pub mtime_sec: i64,
+    pub mtime_nsec: u32,
+    pub ino: u64,
+}
+
+impl Stamp {
+    /// The stamp of a file (not of a link or folder); `None` for anything else.
+    pub fn of(meta: &std::fs::Metadata) -> Option<Stamp> {
+        if !meta.is_file() {
+            return None;
+        }
+        let since = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+        #[cfg(unix)]
+        let ino = std::os::unix::fs::MetadataExt::ino(meta);
+        #[cfg(not(unix))]
+        let ino = 0;
+        Some(Stamp { len: meta.len(), mtime_sec: since.as_secs() as i64, mtime_nsec: since.subsec_nanos(), ino })
+    }
+
+    /// The stamp of the file at `path` now (links are not followed).
+    pub fn at(path: &Path) -> Option<Stamp> {
+        Stamp::of(&std::fs::symlink_metadata(path).ok()?)
+    }
+}
+
+/// The digest recorded for a file's bytes (never 0, which means "not known").
+pub fn content_digest(bytes: &[u8]) -> u64 {
+    xxh3_64(bytes) | 1
+}
+
+/// The digest of a source file's bytes, for input keys.
+pub fn source_digest(bytes: &[u8]) -> u64 {
+    xxh3_64(bytes)
+}
+
+/// A manifest read from disk: entries sorted by path, looked up by binary search (one buffer and
+/// an offset per entry; 132,000 entries take ~10 MB).
+#[derive(Debug, Default)]
+pub struct Manifest {
+    /// The build settings the input keys were computed under ([`Manifest::key`]).
+    pub global: u64,
+    buf: Vec<u8>,
+    /// Offset of each entry in `buf`, in path order.
+    offsets: Vec<u32>,
+}
+
+const FIXED: usize = 8 + 8 + 8 + 8 + 4 + 8 + 1; // key, content, len, sec, nsec, ino, flags
+
+impl Manifest {
+    /// Reads the manifest at `path`; `None` when there is none or it is not a complete, valid one.
+    pub fn read(path: &Path) -> Option<Manifest> {
+        let data = std::fs::read(path).ok()?;
+        let body_len = data.len().checked_sub(8)?;
+        let (body, sum) = data.split_at(body_len);
+        if body.len() < 16 || &body[..8] != MAGIC || xxh3_64(body).to_le_bytes() != sum {
+            return None;
+        }
+        let global = u64::from_le_bytes(body[8..16].try_into().ok()?);
+        let buf = body[16..].to_vec();
+        let mut offsets = Vec::new();
+        let mut at = 0usize;
+        let mut last: Option<&[u8]> = None;
+        while at < buf.len() {
+            let (rel, next) = entry_at(&buf, at)?;
+            if last.is_some_and(|l| l >= rel) {
+                return None; // written sorted and without duplicates
+            }
+            last = Some(rel);
+            offsets.push(u32::try_from(at).ok()?);
+            at = next;
+        }
+        Some(Manifest { global, buf, offsets })
+    }
+
+    pub fn len(&self) -> usize {
+        self.offsets.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.offsets.is_empty()
+    }
+
+    /// The entry for `rel`, if the manifest has one.
+    pub fn get(&self, rel: &str) -> Option<Entry> {
+        let i = self.offsets.binary_search_by(|&o| self.rel_at(o).cmp(rel.as_bytes())).ok()?;
+        Some(decode_fixed(&self.buf, self.offsets[i] as usize + 4 + rel.len()))
+    }
+
+    /// Every entry whose path starts with `prefix`, in path order.
+    pub fn under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a str, Entry)> + 'a {
+        let start = self.offsets.partition_point(|&o| self.rel_at(o) < prefix.as_bytes());
+        self.offsets[start..].iter().map_while(move |&o| {
+            let rel = std::str::from_utf8(self.rel_at(o)).ok()?;
+            rel.starts_with(prefix).then(|| (rel, decode_fixed(&self.buf, o as usize + 4 + rel.len())))
+        })
+    }
+
+    fn rel_at(&self, offset: u32) -> &[u8] {
+        entry_at(&self.buf, offset as usize).map_or(&[], |(rel, _)| rel)
+    }
+}
+
+/// The path of the entry at `at` and where the next entry starts.
+fn entry_at(buf: &[u8], at: usize) -> Option<(&[u8], usize)> {
+    let len = u32::from_le_bytes(buf.get(at..at + 4)?.try_into().ok()?) as usize;
+    let rel = buf.get(at + 4..at + 4 + len)?;
+    let end = at + 4 + len + FIXED;
+    (end <= buf.len()).then_some((rel, end))
+}
+
+fn decode_fixed(buf: &[u8], at: usize) -> Entry {
+    let u64_at = |i: usize| u64::from_le_bytes(buf[at + i..at + i + 8].try_into().unwrap_or_default());
+    Entry {
+        key: u64_at(0),
+        content: u64_at(8),
+        stamp: Stamp {
+            len: u64_at(16),
+            mtime_sec: u64_at(24) as i64,
+            mtime_nsec: u32::from_le_bytes(buf[at + 32..at + 36].try_into().unwrap_or_default()),
+            ino: u64_at(36),
+        },
+        flags: buf[at + 44],
+    }
+}
+
+fn encode(out: &mut Vec<u8>, rel: &str, e: &Entry) {
+    out.extend_from_slice(&(rel.len() as u32).to_le_bytes());
+    out.extend_from_slice(rel.as_bytes());
+    for v in [e.key, e.content, e.stamp.len, e.stamp.mtime_sec as u64] {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    out.extend_from_slice(&e.stamp.mtime_nsec.to_le_bytes());
+    out.extend_from_slice(&e.stamp.ino.to_le_bytes());
+    out.push(e.flags);
+}
+
+/// The entries a build records as it writes (from many threads), turned into a manifest file at
+/// the end. Kept encoded in one buffer: a `String` per file would cost several times as much.
+#[derive(Default)]
+pub struct Recorder {
+    buf: Mutex<Vec<u8>>,
+}
+
+impl Recorder {
+    pub fn record(&self, rel: &str, entry: &Entry) {
+        let mut one = Vec::with_capacity(4 + rel.len() + FIXED);
+        encode(&mut one, rel, entry);
+        self.buf.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(&one);
+    }
+
+    /// The recorded paths (a path recorded twice appears twice).
+    pub fn with_paths<T>(&self, f: impl FnOnce(&mut dyn Iterator<Item = &str>) -> T) -> T {
+        let buf = self.buf.lock().unwrap_or_else(|e| e.into_inner());
+        let mut at = 0;
+        let mut iter = std::iter::from_fn(|| {
+            let (rel, next) = entry_at(&buf, at)?;
+            at = next;
+            std::str::from_utf8(rel).ok()
+        });
+        f(&mut iter)
+    }
+
+    /// The manifest file's bytes: entries sorted by path, the last record of a path winning.
+    pub fn finish(self, global: u64) -> Vec<u8> {
+        let buf = self.buf.into_inner().unwrap_or_else(|e| e.into_inner());
+        let mut entries: Vec<(&[u8], usize)> = Vec::new();
+        let mut at = 0;
+        while let Some((rel, next)) = entry_at(&buf, at) {
+            entries.push((rel, at));
+            at = next;
+        }
+        // Stable sort, then keep the last of equal paths.
+        entries.sort_by(|a, b| a.0.cmp(b.0));
+        let mut out = Vec::with_capacity(buf.len() + 24);
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&global.to_le_bytes());
+        for (i, (rel, offset)) in entries.iter().enumerate() {
+            if entries.get(i + 1).is_some_and(|next| next.0 == *rel) {
+                continue;
+            }
+            let end = offset + 4 + rel.len() + FIXED;
+            out.extend_from_slice(&buf[*offset..end]);
+        }
+        let sum = xxh3_64(&out);
+        out.extend_from_slice(&sum.to_le_bytes());
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(key: u64, len: u64) -> Entry {
+        Entry { key, content: key + 1, stamp: Stamp { len, mtime_sec: -3, mtime_nsec: 7, ino: 9 }, flags: HIGHLIGHTED }
+    }
+
+    #[test]
+    fn round_trip_sorted_with_the_last_record_winning() {
+        let rec = Recorder::default();
+        rec.record("b/index.html", &entry(2, 20));
+        rec.record("a.html", &entry(1, 10));
+        rec.record("search/x.bin", &entry(5, 50));
+        rec.record("b/index.html", &entry(3, 30));
+        rec.record("search/a.bin", &entry(4, 40));
+        let seen: Vec<String> = rec.with_paths(|paths| paths.map(str::to_string).collect());
+        assert_eq!(seen, ["b/index.html", "a.html", "search/x.bin", "b/index.html", "search/a.bin"]);
+
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("m");
+        std::fs::write(&path, rec.finish(77)).unwrap();
+        let m = Manifest::read(&path).unwrap();
+        assert_eq!((m.global, m.len()), (77, 4));
+        assert_eq!(m.get("a.html"), Some(entry(1, 10)));
+        assert_eq!(m.get("b/index.html"), Some(entry(3, 30)));
+        assert_eq!(m.get("b"), None);
+        assert_eq!(m.get("zzz"), None);
+        let under: Vec<(&str, u64)> = m.under("search/").map(|(r, e)| (r, e.key)).collect();
+        assert_eq!(under, [("search/a.bin", 4), ("search/x.bin", 5)]);
+        assert_eq!(m.under("nothing/").count(), 0);
+    }
+
+    #[test]
+    fn a_damaged_manifest_is_not_used() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("m");
+        let rec = Recorder::default();
+        rec.record("a.html", &entry(1, 10));
+        let good = rec.finish(1);
+        for bad in [&good[..good.len() - 1], &good[..10], b"".as_slice(), b"KBSMAN01 and more than sixteen".as_slice()]
+        {
+            std::fs::write(&path, bad).unwrap();
+            assert!(Manifest::read(&path).is_none(), "{bad:?}");
+        }
+        let mut flipped = good.clone();
+        flipped[20] ^= 1;
+        std::fs::write(&path, &flipped).unwrap();
+        assert!(Manifest::read(&path).is_none(), "a changed byte fails the checksum");
+        std::fs::write(&path, &good).unwrap();
+        assert!(Manifest::read(&path).is_some());
+        assert!(Manifest::read(&tmp.path().join("missing")).is_none());
+    }
+
+    #[test]
+    fn a_stamp_changes_when_the_file_is_rewritten() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("f");
+        std::fs::write(&path, "one").unwrap();
+        let first = Stamp::at(&path).unwrap();
+        assert_eq!(Stamp::at(&path), Some(first));
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(&path, "two").unwrap();
+        assert_ne!(Stamp::at(&path), Some(first), "same length, new time");
+        assert_eq!(Stamp::at(tmp.path()), None, "a folder has no stamp");
+        assert_eq!(Stamp::at(&tmp.path().join("missing")), None);
+    }
+}

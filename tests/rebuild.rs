@@ -1,0 +1,222 @@
+//! `kbsite build` run again over its own output: outputs made from unchanged inputs are kept
+//! from the folder the build reuses (not rendered or written again), and the result is always
+//! exactly what a clean build of the same sources writes.
+//!
+//! The site: the `basic` fixture plus ~60 real articles (as in `tests/incremental.rs`).
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::{article_dirs, copy_dir, fixture, read, tree, write};
+use kbsite::build::{build, BuildOptions, BuildReport};
+use kbsite::config::{Overrides, SiteConfig};
+
+struct Site {
+    _tmp: tempfile::TempDir,
+    root: PathBuf,
+    /// Source paths (relative to the root) of the articles, sorted.
+    articles: Vec<String>,
+}
+
+impl Site {
+    fn new() -> Site {
+        let (tmp, root) = fixture("basic");
+        let mut articles = Vec::new();
+        for dir in article_dirs() {
+            let rel =
+                format!("content/kb/{}", dir.strip_prefix(dir.parent().unwrap().parent().unwrap()).unwrap().display());
+            copy_dir(&dir, &root.join(&rel));
+            articles.push(format!("{rel}/README.md"));
+        }
+        articles.sort();
+        Site { _tmp: tmp, root, articles }
+    }
+
+    fn build(&self, full: bool) -> BuildReport {
+        let config = SiteConfig::load(&self.root, &Overrides::default()).unwrap();
+        build(&config, &BuildOptions { quiet: true, full, ..Default::default() }).unwrap()
+    }
+
+    /// Builds three times, so that the last build reuses the first one's folder.
+    fn build_until_reused(&self) -> BuildReport {
+        self.build(false);
+        self.build(false);
+        self.build(false)
+    }
+
+    fn out(&self) -> PathBuf {
+        self.root.join("public")
+    }
+
+    fn edit(&self, rel: &str, edit: impl FnOnce(String) -> String) {
+        let text = read(&self.root, rel);
+        let new = edit(text.clone());
+        assert_ne!(text, new, "the edit changes {rel}");
+        write(&self.root, rel, &new);
+    }
+
+    /// Asserts the output equals a clean build of the same sources, file for file.
+    fn assert_same_as_clean_build(&self) {
+        let clean = tempfile::tempdir().unwrap();
+        let overrides = Overrides { output: Some(clean.path().join("out")), ..Default::default() };
+        let config = SiteConfig::load(&self.root, &overrides).unwrap();
+        build(&config, &BuildOptions { quiet: true, ..Default::default() }).unwrap();
+        let (ours, theirs) = (tree(&self.out()), tree(&clean.path().join("out")));
+        let missing: Vec<&String> = theirs.keys().filter(|k| !ours.contains_key(*k)).take(10).collect();
+        let extra: Vec<&String> = ours.keys().filter(|k| !theirs.contains_key(*k)).take(10).collect();
+        let differ: Vec<&String> =
+            ours.iter().filter(|(k, v)| theirs.get(*k).is_some_and(|t| t != *v)).map(|(k, _)| k).take(10).collect();
+        assert!(
+            missing.is_empty() && extra.is_empty() && differ.is_empty(),
+            "rebuilt output differs from a clean build:\n  missing {missing:?}\n  extra {extra:?}\n  different {differ:?}"
+        );
+        assert!(ours.len() > 100, "a real site: {} entries", ours.len());
+    }
+}
+
+/// Outputs (and the search index) kept by a rebuild of unchanged sources: every page and index
+/// page of the site.
+#[test]
+fn a_rebuild_of_unchanged_sources_keeps_every_output() {
+    let site = Site::new();
+    let first = site.build(false);
+    assert_eq!((first.files_kept, first.search_kept), (0, false), "a new folder has nothing to keep");
+    let third = site.build_until_reused();
+    let rendered = (third.pages + third.index_pages) as u64;
+    assert!(third.files_kept >= rendered, "{} kept of {} pages and index pages", third.files_kept, rendered);
+    assert!(third.search_kept, "no entry changed");
+    assert_eq!(third.files_written, first.files_written);
+    assert_eq!(third.bytes_written, first.bytes_written);
+    site.assert_same_as_clean_build();
+
+    // `--full` renders everything again: only copied files are kept (files whose bytes came
+    // out the same are not written).
+    let full = site.build(false);
+    assert!(full.files_kept > 0);
+    let full = site.build(true);
+    assert!(full.files_kept <= full.assets as u64 && !full.search_kept, "{} kept", full.files_kept);
+    assert!(full.files_unchanged >= rendered, "same bytes, left alone: {}", full.files_unchanged);
+    site.assert_same_as_clean_build();
+}
+
+/// After edits that change what other pages show (a title, a new citation, an article gone, a
+/// new one), a rebuild makes again exactly what changed and the output is a clean build's.
+#[test]
+fn a_rebuild_after_edits_equals_a_clean_build() {
+    let site = Site::new();
+    site.build_until_reused();
+    let (renamed, citing, removed) = (&site.articles[3], &site.articles[10], &site.articles[20]);
+    let renamed_id = renamed.rsplit('/').nth(1).unwrap().to_string();
+    site.edit(renamed, |t| t.replacen("title: \"", "title: \"Renamed: ", 1));
+    site.edit(citing, |t| t.replacen("{% endraw %}", &format!("See also {renamed_id}.\n{{% endraw %}}"), 1));
+    std::fs::remove_file(site.root.join(removed)).unwrap();
+    let added = read(&site.root, renamed).replace(&renamed_id, "Q999999");
+    let added = added.lines().map(|l| if l.starts_with("permalink:") { "permalink: /kb/999/Q999999/" } else { l });
+    let added = added.collect::<Vec<_>>().join("\n");
+    write(&site.root, "content/kb/999/Q999999/README.md", &added);
+
+    // The folder reused now is the one of two builds ago.
+    let first = site.build(false);
+    site.assert_same_as_clean_build();
+    assert!(first.files_kept > 0 && first.files_kept < (first.pages + first.index_pages) as u64);
+    assert!(!first.search_kept, "titles and texts changed");
+    let cited = read(&site.out(), "kb/999/Q999999/index.html");
+    assert!(cited.contains("Renamed: "), "the new article is rendered");
+    // The next build reuses the other folder, also made before the edits; the one after that
+    // reuses the first rebuild's, which has them all.
+    let second = site.build(false);
+    site.assert_same_as_clean_build();
+    assert_eq!(second.files_kept, first.files_kept);
+    let third = site.build(false);
+    assert!(third.files_kept >= (third.pages + third.index_pages) as u64 && third.search_kept);
+    site.assert_same_as_clean_build();
+}
+
+/// A template or the configuration changes every page: nothing is kept unrendered.
+#[test]
+fn a_template_or_configuration_change_renders_every_page() {
+    let site = Site::new();
+    site.build_until_reused();
+    write(&site.root, "templates/wide.html", &read(&site.root, "templates/wide.html").replace("wide", "wider"));
+    let after_template = site.build(false);
+    assert!(after_template.files_kept <= after_template.assets as u64, "{}", after_template.files_kept);
+    site.assert_same_as_clean_build();
+    assert!(read(&site.out(), "docs/guide/index.html").contains("wider"));
+
+    site.build_until_reused();
+    let toml = read(&site.root, "site.toml");
+    write(&site.root, "site.toml", &toml.replace("title = \"Fixture KB\"", "title = \"Renamed KB\""));
+    let after_config = site.build(false);
+    assert!(after_config.files_kept <= after_config.assets as u64, "{}", after_config.files_kept);
+    assert!(!after_config.search_kept);
+    site.assert_same_as_clean_build();
+    assert!(read(&site.out(), &site.articles[0].replace("content/", "").replace("README.md", "index.html"))
+        .contains("Renamed KB"));
+}
+
+/// A template that shows the build's time makes every page differ per build: none is kept.
+#[test]
+fn pages_showing_the_build_time_are_always_rendered() {
+    let site = Site::new();
+    write(
+        &site.root,
+        "templates/wide.html",
+        &format!("{}<!-- {{{{ site.time }}}} -->", read(&site.root, "templates/wide.html")),
+    );
+    let third = site.build_until_reused();
+    assert!(third.files_kept <= third.assets as u64, "only copied files kept: {}", third.files_kept);
+    assert!(!third.search_kept);
+}
+
+/// A file of the reused folder that was changed, replaced or removed since it was written is
+/// made again, even though its inputs are unchanged.
+#[test]
+fn a_changed_output_file_is_made_again() {
+    let site = Site::new();
+    site.build(false);
+    site.build(false);
+    // The folder the next build reuses: change one page in place (same length), remove another.
+    let old = site.root.join("public.kbsite-old");
+    let (changed, removed) = (output_of(&site.articles[1]), output_of(&site.articles[2]));
+    let text = read(&old, &changed);
+    // Timestamps have a coarse clock on some file systems: make sure the edit gets a new one.
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    std::fs::write(old.join(&changed), text.replacen("<", ">", 1)).unwrap();
+    std::fs::remove_file(old.join(&removed)).unwrap();
+    std::fs::write(old.join("search/search.js"), "tampered").unwrap();
+    // And one file of the search index (not the client or the search page).
+    let index_file = tree(&old.join("search"))
+        .into_keys()
+        .find(|k| !k.ends_with('/') && k != "search.js" && k != "index.html")
+        .expect("a search index file");
+    std::fs::write(old.join("search").join(&index_file), "tampered").unwrap();
+    let third = site.build(false);
+    assert!(third.files_kept > 0);
+    assert!(!third.search_kept, "{index_file} changed: the index is built again");
+    site.assert_same_as_clean_build();
+}
+
+/// The manifest lives beside the output (never published) and a damaged one is ignored.
+#[test]
+fn the_manifest_is_kept_beside_the_output_and_a_damaged_one_is_ignored() {
+    let site = Site::new();
+    site.build(false);
+    site.build(false);
+    let manifest = |name: &str| site.root.join(name);
+    assert!(manifest("public.kbsite-manifest").is_file());
+    assert!(manifest("public.kbsite-old-manifest").is_file());
+    assert!(!tree(&site.out()).keys().any(|k| k.contains("kbsite-manifest")), "nothing of it in the site");
+    let bytes = std::fs::read(manifest("public.kbsite-old-manifest")).unwrap();
+    std::fs::write(manifest("public.kbsite-old-manifest"), &bytes[..bytes.len() / 2]).unwrap();
+    let third = site.build(false);
+    assert!(third.files_kept == 0 && !third.search_kept, "{} kept", third.files_kept);
+    site.assert_same_as_clean_build();
+    let fourth = site.build(false);
+    assert!(fourth.files_kept > 0, "the other folder's manifest was intact");
+}
+
+fn output_of(article: &str) -> String {
+    let dir = article.trim_start_matches("content/").trim_end_matches("README.md");
+    format!("{dir}index.html")
+}

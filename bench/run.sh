@@ -202,11 +202,15 @@ if [[ -x $BIN/kbsite ]]; then
         # The steady state keeps every output made from unchanged inputs. Two more: one article's
         # text edited (that page and the search index made again), and `--full` (every page
         # rendered again; files whose bytes did not change are still not rewritten).
-        EDITED=$(find "$CORPUS/kb" -name README.md | sort | head -1)
-        cp "$EDITED" "$RUNS/edited.orig"
-        printf '\nA sentence added by bench/run.sh.\n' >>"$EDITED"
-        timed kbsite-rebuild-edit "$RUNS/kbsite" "$BIN/kbsite" build --root "$CORPUS" --output "$RUNS/kbsite" --quiet
-        cp "$RUNS/edited.orig" "$EDITED"
+        EDITED=$(find "$CORPUS/content/kb" -name README.md | sort | head -1)
+        if [[ -f $EDITED ]]; then
+            cp "$EDITED" "$RUNS/edited.orig"
+            printf '\nA sentence added by bench/run.sh.\n' >>"$EDITED"
+            timed kbsite-rebuild-edit "$RUNS/kbsite" "$BIN/kbsite" build --root "$CORPUS" --output "$RUNS/kbsite" --quiet
+            cp "$RUNS/edited.orig" "$EDITED"
+        else
+            warn "no article found under $CORPUS/content/kb: skipping the edited rebuild"
+        fi
         timed kbsite-rebuild-full "$RUNS/kbsite" "$BIN/kbsite" build --root "$CORPUS" --output "$RUNS/kbsite" --quiet --full
         pages=$(find "$RUNS/kbsite/kb" -name index.html 2>/dev/null | wc -l)
         echo "   kbsite article pages: $pages (expected $N)"

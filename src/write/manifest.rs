@@ -179,6 +179,13 @@ pub struct Recorder {
 }
 
 impl Recorder {
+    /// Makes room for entries of these paths (growing the buffer by doubling would leave up to
+    /// half of it unused, and copy it each time).
+    pub fn reserve<'a>(&self, paths: impl Iterator<Item = &'a str>) {
+        let bytes: usize = paths.map(|p| 4 + p.len() + FIXED).sum();
+        self.buf.lock().unwrap_or_else(|e| e.into_inner()).reserve(bytes);
+    }
+
     pub fn record(&self, rel: &str, entry: &Entry) {
         let mut one = Vec::with_capacity(4 + rel.len() + FIXED);
         encode(&mut one, rel, entry);

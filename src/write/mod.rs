@@ -233,6 +233,8 @@ impl Stage {
     /// one depth are created in parallel (a 60,000-article site has over 100,000 of them, and
     /// `mkdir` is mostly kernel CPU time); in a reused folder they mostly exist already.
     pub fn create_dirs<'a>(&self, files: impl Iterator<Item = &'a str>) -> Result<()> {
+        let files: Vec<&str> = files.collect();
+        self.recorded.reserve(files.iter().copied());
         let mut dirs = BTreeSet::new();
         for f in files {
             let mut path = f;

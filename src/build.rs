@@ -33,7 +33,8 @@ pub struct BuildOptions {
     /// server needs them; a one-off build does not, and they cost memory at archive scale.
     pub record_outputs: bool,
     /// Render every output, even one the reused output folder holds from identical inputs
-    /// (`kbsite build --full`). Files whose bytes did not change are still left alone.
+    /// (`kbsite build --full`). Files whose bytes did not change are still left alone, and
+    /// input keys are still recorded for the next build.
     pub full: bool,
 }
 
@@ -276,7 +277,10 @@ pub fn build_keeping(config: &SiteConfig, opts: &BuildOptions) -> Result<(BuildR
     fail_on_errors(&diags)?;
 
     // Render and write, streamed: each page is written as soon as it is rendered.
-    let stage = Stage::create(&config.output, build_settings_digest(config, &prepared.templates, opts))?;
+    let mut stage = Stage::create(&config.output, build_settings_digest(config, &prepared.templates, opts))?;
+    if opts.full {
+        stage.render_everything();
+    }
     // More threads than cores: a writer often waits on the disk (most of all when overwriting a
     // reused folder whose folders and inodes are no longer cached), and rendering fills the waits.
     let result = write::io_pool().install(|| render_all(config, &prepared, &stage, &diags, opts));
@@ -382,11 +386,11 @@ pub(crate) fn build_search_index(
     Ok(Some(stats))
 }
 
-/// Whether a build may keep outputs of the reused folder made from the same inputs: not when
-/// asked to render everything, not for serve (which records what each output depends on), and
-/// not when a template may show the build's time.
+/// Whether a build's outputs get input keys, so that a later build may keep them (and this one
+/// keep those of the reused folder, unless `--full`): not for serve (which records what each
+/// output depends on), and not when a template may show the build's time.
 pub(crate) fn keeps_outputs(opts: &BuildOptions, templates: &Templates) -> bool {
-    !opts.full && !opts.record_outputs && opts.inject.is_none() && !templates.shows_build_time
+    !opts.record_outputs && opts.inject.is_none() && !templates.shows_build_time
 }
 
 /// A digest of what every output depends on besides its own inputs: this program (version,

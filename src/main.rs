@@ -162,7 +162,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     notes.push(format!("{} kept from the last build", report.files_kept));
                 }
                 if report.files_unchanged > 0 {
-                    notes.push(format!("{} rendered unchanged", report.files_unchanged));
+                    notes.push(format!("{} unchanged, not rewritten", report.files_unchanged));
                 }
                 if report.search_kept {
                     notes.push("search index kept".to_string());

@@ -74,7 +74,8 @@ pub fn source_digest(bytes: &[u8]) -> u64 {
 /// an offset per entry; 132,000 entries take ~10 MB).
 #[derive(Debug, Default)]
 pub struct Manifest {
-    /// The build settings the input keys were computed under ([`Manifest::key`]).
+    /// A digest of the build settings the input keys were computed under (a key counts only
+    /// when a later build has the same).
     pub global: u64,
     buf: Vec<u8>,
     /// Offset of each entry in `buf`, in path order.

@@ -101,6 +101,8 @@ pub struct Stage {
     /// Subtrees whose writer cleans up after itself (the search index).
     owned_trees: Mutex<Vec<String>>,
     reused: bool,
+    /// Keys are recorded but no file is kept by them (`kbsite build --full`).
+    render_everything: bool,
     /// Stale files were removed.
     cleaned: AtomicBool,
     /// Files kept because their inputs were unchanged (not made again).
@@ -148,10 +150,17 @@ impl Stage {
             recorded: Recorder::default(),
             owned_trees: Mutex::new(Vec::new()),
             reused,
+            render_everything: false,
             cleaned: AtomicBool::new(false),
             kept: AtomicU64::new(0),
             unchanged: AtomicU64::new(0),
         })
+    }
+
+    /// Makes every file again: [`Stage::reuse`] and [`Stage::reuse_tree`] keep nothing, while
+    /// keys are still recorded for the next build.
+    pub fn render_everything(&mut self) {
+        self.render_everything = true;
     }
 
     /// How many files were kept from the reused folder without being made again.
@@ -174,7 +183,7 @@ impl Stage {
     /// under the same build settings and is untouched since: the caller then need not render
     /// it. `None` when it must be made (and written with [`Stage::write_made`]).
     pub fn reuse(&self, rel: &str, key: u64) -> Option<Kept> {
-        if key == 0 || self.previous.global != self.global || self.previous.is_empty() {
+        if key == 0 || self.render_everything || self.previous.global != self.global || self.previous.is_empty() {
             return None;
         }
         let entry = self.intact(rel).filter(|e| e.key == key)?;
@@ -187,7 +196,11 @@ impl Stage {
     /// with digest `key` and none of its files changed since (see [`Stage::record_tree`]).
     pub fn reuse_tree(&self, tree: &str, key: u64) -> bool {
         let marker = format!("{tree}/");
-        if key == 0 || self.previous.global != self.global || self.previous.get(&marker).map(|e| e.key) != Some(key) {
+        if key == 0
+            || self.render_everything
+            || self.previous.global != self.global
+            || self.previous.get(&marker).map(|e| e.key) != Some(key)
+        {
             return false;
         }
         let prefix = marker.as_str();

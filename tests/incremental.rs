@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use common::{article_dirs, copy_dir, fixture, read, tree, write};
+use common::{add_articles, assert_same_tree, fixture, read, tree, write};
 use kbsite::build::{build, BuildOptions};
 use kbsite::config::{Overrides, SiteConfig};
 use kbsite::serve::state::inject_script;
@@ -32,14 +32,7 @@ impl Site {
     /// A fixture site with articles, built once by the serve rebuild (a full build).
     fn new() -> Site {
         let (tmp, root) = fixture("basic");
-        let mut articles = Vec::new();
-        for dir in article_dirs() {
-            let rel =
-                format!("content/kb/{}", dir.strip_prefix(dir.parent().unwrap().parent().unwrap()).unwrap().display());
-            copy_dir(&dir, &root.join(&rel));
-            articles.push(format!("{rel}/README.md"));
-        }
-        articles.sort();
+        let articles = add_articles(&root);
         let toml = read(&root, "site.toml");
         write(&root, "site.toml", &format!("{toml}\n[kb]\npage_size = {PAGE_SIZE}\n"));
         // A folder with a README (its index, until an index page appears beside it).
@@ -110,16 +103,7 @@ impl Site {
         let config = SiteConfig::load(&self.root, &overrides).unwrap();
         build(&config, &BuildOptions { quiet: true, inject: Some(inject_script()), record_outputs: true, full: false })
             .unwrap();
-        let (ours, theirs) = (tree(&self.out()), tree(&clean.path().join("out")));
-        let missing: Vec<&String> = theirs.keys().filter(|k| !ours.contains_key(*k)).take(10).collect();
-        let extra: Vec<&String> = ours.keys().filter(|k| !theirs.contains_key(*k)).take(10).collect();
-        let differ: Vec<&String> =
-            ours.iter().filter(|(k, v)| theirs.get(*k).is_some_and(|t| t != *v)).map(|(k, _)| k).take(10).collect();
-        assert!(
-            missing.is_empty() && extra.is_empty() && differ.is_empty(),
-            "incremental output differs from a clean build:\n  missing {missing:?}\n  extra {extra:?}\n  different {differ:?}"
-        );
-        assert!(ours.len() > 100, "a real site: {} entries", ours.len());
+        assert_same_tree(&self.out(), &clean.path().join("out"), "incremental output");
     }
 }
 

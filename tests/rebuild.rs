@@ -8,7 +8,7 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::{article_dirs, copy_dir, fixture, read, tree, write};
+use common::{add_articles, assert_same_tree, fixture, read, tree, write};
 use kbsite::build::{build, BuildOptions, BuildReport};
 use kbsite::config::{Overrides, SiteConfig};
 
@@ -22,14 +22,7 @@ struct Site {
 impl Site {
     fn new() -> Site {
         let (tmp, root) = fixture("basic");
-        let mut articles = Vec::new();
-        for dir in article_dirs() {
-            let rel =
-                format!("content/kb/{}", dir.strip_prefix(dir.parent().unwrap().parent().unwrap()).unwrap().display());
-            copy_dir(&dir, &root.join(&rel));
-            articles.push(format!("{rel}/README.md"));
-        }
-        articles.sort();
+        let articles = add_articles(&root);
         Site { _tmp: tmp, root, articles }
     }
 
@@ -62,16 +55,7 @@ impl Site {
         let overrides = Overrides { output: Some(clean.path().join("out")), ..Default::default() };
         let config = SiteConfig::load(&self.root, &overrides).unwrap();
         build(&config, &BuildOptions { quiet: true, ..Default::default() }).unwrap();
-        let (ours, theirs) = (tree(&self.out()), tree(&clean.path().join("out")));
-        let missing: Vec<&String> = theirs.keys().filter(|k| !ours.contains_key(*k)).take(10).collect();
-        let extra: Vec<&String> = ours.keys().filter(|k| !theirs.contains_key(*k)).take(10).collect();
-        let differ: Vec<&String> =
-            ours.iter().filter(|(k, v)| theirs.get(*k).is_some_and(|t| t != *v)).map(|(k, _)| k).take(10).collect();
-        assert!(
-            missing.is_empty() && extra.is_empty() && differ.is_empty(),
-            "rebuilt output differs from a clean build:\n  missing {missing:?}\n  extra {extra:?}\n  different {differ:?}"
-        );
-        assert!(ours.len() > 100, "a real site: {} entries", ours.len());
+        assert_same_tree(&self.out(), &clean.path().join("out"), "rebuilt output");
     }
 }
 

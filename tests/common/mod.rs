@@ -72,3 +72,32 @@ pub fn article_dirs() -> Vec<PathBuf> {
     assert!(dirs.len() >= 25, "too few articles for the test: {}", dirs.len());
     dirs
 }
+
+/// Copies the test articles ([`article_dirs`]) into `root/content/kb/`; returns their source
+/// paths (relative to the root), sorted.
+pub fn add_articles(root: &Path) -> Vec<String> {
+    let mut articles = Vec::new();
+    for dir in article_dirs() {
+        let rel =
+            format!("content/kb/{}", dir.strip_prefix(dir.parent().unwrap().parent().unwrap()).unwrap().display());
+        copy_dir(&dir, &root.join(&rel));
+        articles.push(format!("{rel}/README.md"));
+    }
+    articles.sort();
+    articles
+}
+
+/// Asserts that folder `ours` holds exactly what `clean` does (a clean build of the same
+/// sources), file for file and byte for byte; `what` names `ours` in the message.
+pub fn assert_same_tree(ours: &Path, clean: &Path, what: &str) {
+    let (ours, theirs) = (tree(ours), tree(clean));
+    let missing: Vec<&String> = theirs.keys().filter(|k| !ours.contains_key(*k)).take(10).collect();
+    let extra: Vec<&String> = ours.keys().filter(|k| !theirs.contains_key(*k)).take(10).collect();
+    let differ: Vec<&String> =
+        ours.iter().filter(|(k, v)| theirs.get(*k).is_some_and(|t| t != *v)).map(|(k, _)| k).take(10).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty() && differ.is_empty(),
+        "{what} differs from a clean build:\n  missing {missing:?}\n  extra {extra:?}\n  different {differ:?}"
+    );
+    assert!(ours.len() > 100, "a real site: {} entries", ours.len());
+}

@@ -286,8 +286,8 @@ pub fn build_keeping(config: &SiteConfig, opts: &BuildOptions) -> Result<(BuildR
     let result = write::io_pool().install(|| render_all(config, &prepared, &stage, &diags, opts));
     laps.lap("render+write");
     let (files_kept, files_unchanged) = (stage.kept(), stage.unchanged());
-    // Clear out what a reused staging folder holds from older builds before the search stage,
-    // freeing the record of written files at the build's peak of memory.
+    // Clear out what a reused staging folder holds from older builds before the search stage
+    // (which cleans up its own folder).
     let ok = result.is_ok() && !diags.has_errors();
     if ok && config.search.enabled {
         stage.own_tree("search"); // the search writer removes its own stale files
@@ -301,12 +301,13 @@ pub fn build_keeping(config: &SiteConfig, opts: &BuildOptions) -> Result<(BuildR
         true => cleaned.and_then(|()| {
             build_search_index(config, &prepared, &stage, hashes, keeps_outputs(opts, &prepared.templates))
         }),
-        false => Ok(None),
+        false => Ok(SearchIndex::None),
     };
-    let search_kept = config.search.enabled && ok && matches!(search, Ok(None));
     laps.lap("search");
-    let search = match search {
-        Ok(s) => s,
+    let (search, search_kept) = match search {
+        Ok(SearchIndex::Built(stats)) => (Some(stats), false),
+        Ok(SearchIndex::Kept) => (None, true),
+        Ok(SearchIndex::None) => (None, false),
         Err(e) => {
             stage.discard();
             return Err(e);
@@ -360,12 +361,12 @@ pub(crate) fn build_search_index(
     sink: &dyn Sink,
     hashes: Option<&mut Vec<u64>>,
     keep_unchanged: bool,
-) -> Result<Option<SearchStats>> {
+) -> Result<SearchIndex> {
     if !config.search.enabled {
-        return Ok(None);
+        return Ok(SearchIndex::None);
     }
     sink.write("search/search.js", search::CLIENT_JS.as_bytes())?;
-    let Some(dir) = sink.dir() else { return Ok(None) };
+    let Some(dir) = sink.dir() else { return Ok(SearchIndex::None) };
     let docs = search_docs(prepared);
     // What every entry is made from: each document's source, title and URL (its article
     // fields come from the source). Reading and tokenizing every body is what this saves.
@@ -377,13 +378,22 @@ pub(crate) fn build_search_index(
         false => 0,
     };
     if sink.reuse_tree("search", key) {
-        return Ok(None);
+        return Ok(SearchIndex::Kept);
     }
     let mut builder = search::SearchIndexBuilder::new();
     add_search_docs(config, prepared, &docs, &mut builder, hashes);
     let stats = builder.write(&dir.join("search")).context("failed to write the search index")?;
     sink.record_tree("search", key)?;
-    Ok(Some(stats))
+    Ok(SearchIndex::Built(stats))
+}
+
+/// What the search stage did.
+pub(crate) enum SearchIndex {
+    /// Nothing: search is off, or the sink has no folder to write an index into.
+    None,
+    /// Kept the reused folder's index: no document changed.
+    Kept,
+    Built(SearchStats),
 }
 
 /// Whether a build's outputs get input keys, so that a later build may keep them (and this one
@@ -395,14 +405,13 @@ pub(crate) fn keeps_outputs(opts: &BuildOptions, templates: &Templates) -> bool 
 
 /// A digest of what every output depends on besides its own inputs: this program (version,
 /// and the executable's size and time, so a rebuilt binary renders everything again), the
-/// configuration and the templates. Outputs are kept from an earlier build only under the same.
+/// configuration as loaded (every setting of site.toml and the command line, in its `Debug`
+/// form) and the templates. Outputs are kept from an earlier build only under the same.
 fn build_settings_digest(config: &SiteConfig, templates: &Templates, opts: &BuildOptions) -> u64 {
     let exe = std::env::current_exe().ok().and_then(|p| std::fs::metadata(p).ok()).and_then(|m| write::Stamp::of(&m));
-    let site_toml = std::fs::read(config.root.join("site.toml")).ok();
     fingerprint::finish(fingerprint::hash_of(&(
         env!("CARGO_PKG_VERSION"),
         exe.map(|s| (s.len, s.mtime_sec, s.mtime_nsec, s.ino)),
-        site_toml,
         format!("{config:?}"),
         templates.digest,
         &opts.inject,

@@ -17,6 +17,7 @@ use crate::analyze::kb::KbArticle;
 use crate::analyze::kb_index::PageKb;
 use crate::analyze::kb_update::Remap;
 use crate::analyze::{self, Asset, Page, PageId};
+use crate::build::WriteMode::Plain;
 use crate::build::{self, Laps, WrittenPage};
 use crate::config::SiteConfig;
 use crate::diagnostics::{BuildFailed, Diagnostics, Severity};
@@ -372,21 +373,11 @@ impl LiveSite {
         renderer.inject = opts.inject.clone();
         let rendered: Vec<WrittenPage> = io_pool.install(|| {
             dirty_index.par_iter().for_each(|&i| {
-                build::write_index_page(
-                    config,
-                    &kb_render,
-                    &renderer,
-                    &index_pages[i],
-                    &overlay,
-                    &diags,
-                    build::WriteMode::Plain,
-                );
+                build::write_index_page(config, &kb_render, &renderer, &index_pages[i], &overlay, &diags, Plain);
             });
             dirty_pages
                 .par_iter()
-                .filter_map(|&id| {
-                    build::write_page(config, &kb_render, &renderer, id, &overlay, &diags, build::WriteMode::Plain)
-                })
+                .filter_map(|&id| build::write_page(config, &kb_render, &renderer, id, &overlay, &diags, Plain))
                 .collect()
         });
         for a in &dirty_assets {

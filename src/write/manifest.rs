@@ -8,8 +8,9 @@
 //! edited, replaced or removed since is made again. A manifest that cannot be read (missing,
 //! truncated, another format) is simply not used.
 
+use std::ops::Range;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -96,18 +97,16 @@ impl Manifest {
         let global = u64::from_le_bytes(body[8..16].try_into().ok()?);
         let buf = body[16..].to_vec();
         let mut offsets = Vec::new();
-        let mut at = 0usize;
-        let mut last: Option<&[u8]> = None;
-        while at < buf.len() {
-            let (rel, next) = entry_at(&buf, at)?;
+        let (mut last, mut end): (Option<&[u8]>, usize) = (None, 0);
+        for (rel, range) in entries(&buf) {
             if last.is_some_and(|l| l >= rel) {
                 return None; // written sorted and without duplicates
             }
             last = Some(rel);
-            offsets.push(u32::try_from(at).ok()?);
-            at = next;
+            offsets.push(u32::try_from(range.start).ok()?);
+            end = range.end;
         }
-        Some(Manifest { global, buf, offsets })
+        (end == buf.len()).then_some(Manifest { global, buf, offsets })
     }
 
     pub fn len(&self) -> usize {
@@ -136,6 +135,18 @@ impl Manifest {
     fn rel_at(&self, offset: u32) -> &[u8] {
         entry_at(&self.buf, offset as usize).map_or(&[], |(rel, _)| rel)
     }
+}
+
+/// Each encoded entry of `buf`, in order: its path and the bytes it spans. Stops at the end or
+/// at an incomplete entry.
+fn entries(buf: &[u8]) -> impl Iterator<Item = (&[u8], Range<usize>)> + '_ {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        let (rel, next) = entry_at(buf, at)?;
+        let range = at..next;
+        at = next;
+        Some((rel, range))
+    })
 }
 
 /// The path of the entry at `at` and where the next entry starts.
@@ -188,47 +199,41 @@ impl Recorder {
     }
 
     pub fn record(&self, rel: &str, entry: &Entry) {
-        let mut one = Vec::with_capacity(4 + rel.len() + FIXED);
-        encode(&mut one, rel, entry);
-        self.buf.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(&one);
+        encode(&mut self.buf.lock().unwrap_or_else(|e| e.into_inner()), rel, entry);
     }
 
-    /// The recorded paths (a path recorded twice appears twice).
-    pub fn with_paths<T>(&self, f: impl FnOnce(&mut dyn Iterator<Item = &str>) -> T) -> T {
-        let buf = self.buf.lock().unwrap_or_else(|e| e.into_inner());
-        let mut at = 0;
-        let mut iter = std::iter::from_fn(|| {
-            let (rel, next) = entry_at(&buf, at)?;
-            at = next;
-            std::str::from_utf8(rel).ok()
-        });
-        f(&mut iter)
+    /// The record so far, locked (nothing is recorded while it is held).
+    pub fn lock(&self) -> Recorded<'_> {
+        Recorded(self.buf.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// The manifest file's bytes: entries sorted by path, the last record of a path winning.
     pub fn finish(self, global: u64) -> Vec<u8> {
         let buf = self.buf.into_inner().unwrap_or_else(|e| e.into_inner());
-        let mut entries: Vec<(&[u8], usize)> = Vec::new();
-        let mut at = 0;
-        while let Some((rel, next)) = entry_at(&buf, at) {
-            entries.push((rel, at));
-            at = next;
-        }
+        let mut sorted: Vec<(&[u8], Range<usize>)> = entries(&buf).collect();
         // Stable sort, then keep the last of equal paths.
-        entries.sort_by(|a, b| a.0.cmp(b.0));
+        sorted.sort_by(|a, b| a.0.cmp(b.0));
         let mut out = Vec::with_capacity(buf.len() + 24);
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&global.to_le_bytes());
-        for (i, (rel, offset)) in entries.iter().enumerate() {
-            if entries.get(i + 1).is_some_and(|next| next.0 == *rel) {
-                continue;
+        for (i, (rel, range)) in sorted.iter().enumerate() {
+            if sorted.get(i + 1).is_none_or(|next| next.0 != *rel) {
+                out.extend_from_slice(&buf[range.clone()]);
             }
-            let end = offset + 4 + rel.len() + FIXED;
-            out.extend_from_slice(&buf[*offset..end]);
         }
         let sum = xxh3_64(&out);
         out.extend_from_slice(&sum.to_le_bytes());
         out
+    }
+}
+
+/// A locked [`Recorder`].
+pub struct Recorded<'a>(MutexGuard<'a, Vec<u8>>);
+
+impl Recorded<'_> {
+    /// The recorded paths, in the order recorded (a path recorded twice appears twice).
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        entries(&self.0).filter_map(|(rel, _)| std::str::from_utf8(rel).ok())
     }
 }
 
@@ -248,7 +253,7 @@ mod tests {
         rec.record("search/x.bin", &entry(5, 50));
         rec.record("b/index.html", &entry(3, 30));
         rec.record("search/a.bin", &entry(4, 40));
-        let seen: Vec<String> = rec.with_paths(|paths| paths.map(str::to_string).collect());
+        let seen: Vec<String> = rec.lock().paths().map(str::to_string).collect();
         assert_eq!(seen, ["b/index.html", "a.html", "search/x.bin", "b/index.html", "search/a.bin"]);
 
         let tmp = tempfile::tempdir().unwrap();

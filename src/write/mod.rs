@@ -173,6 +173,12 @@ impl Stage {
         self.unchanged.load(Ordering::Relaxed)
     }
 
+    /// Whether input key `key` may keep a file: a real key, under the build settings the
+    /// reused folder was made with, and not a `--full` build.
+    fn keys_count(&self, key: u64) -> bool {
+        key != 0 && !self.render_everything && self.previous.global == self.global
+    }
+
     /// The previous entry for `rel` when its file is still exactly as recorded.
     fn intact(&self, rel: &str) -> Option<Entry> {
         let entry = self.previous.get(rel)?;
@@ -183,7 +189,7 @@ impl Stage {
     /// under the same build settings and is untouched since: the caller then need not render
     /// it. `None` when it must be made (and written with [`Stage::write_made`]).
     pub fn reuse(&self, rel: &str, key: u64) -> Option<Kept> {
-        if key == 0 || self.render_everything || self.previous.global != self.global || self.previous.is_empty() {
+        if !self.keys_count(key) {
             return None;
         }
         let entry = self.intact(rel).filter(|e| e.key == key)?;
@@ -196,11 +202,7 @@ impl Stage {
     /// with digest `key` and none of its files changed since (see [`Stage::record_tree`]).
     pub fn reuse_tree(&self, tree: &str, key: u64) -> bool {
         let marker = format!("{tree}/");
-        if key == 0
-            || self.render_everything
-            || self.previous.global != self.global
-            || self.previous.get(&marker).map(|e| e.key) != Some(key)
-        {
+        if !self.keys_count(key) || self.previous.get(&marker).map(|e| e.key) != Some(key) {
             return false;
         }
         let prefix = marker.as_str();
@@ -222,7 +224,7 @@ impl Stage {
     pub fn record_tree(&self, tree: &str, key: u64) -> Result<()> {
         let prefix = format!("{tree}/");
         let others: HashSet<String> =
-            self.recorded.with_paths(|paths| paths.filter(|p| p.starts_with(&prefix)).map(str::to_string).collect());
+            self.recorded.lock().paths().filter(|p| p.starts_with(&prefix)).map(str::to_string).collect();
         for (rel, is_dir) in list_tree(&self.dir.join(tree), &io_pool())? {
             let rel = format!("{prefix}{rel}");
             if is_dir || others.contains(&rel) {
@@ -355,43 +357,38 @@ impl Stage {
         }
         let owned = self.owned_trees.lock().unwrap_or_else(|e| e.into_inner()).clone();
         let is_owned = |rel: &str| owned.iter().any(|t| rel.starts_with(t.as_str()) || format!("{rel}/") == *t);
-        self.recorded.with_paths(|recorded| {
-            let mut produced: HashSet<&str> = HashSet::new();
-            // Folders holding a produced file stay; only the others may have become empty.
-            let mut needed: HashSet<&str> = HashSet::new();
-            for file in recorded {
-                produced.insert(file);
-                let mut path = file;
-                while let Some((parent, _)) = path.rsplit_once('/') {
-                    if !needed.insert(parent) {
-                        break; // its ancestors are in already
-                    }
-                    path = parent;
+        let recorded = self.recorded.lock();
+        let produced: HashSet<&str> = recorded.paths().collect();
+        // Folders holding a produced file stay; only the others may have become empty.
+        let mut needed: HashSet<&str> = HashSet::new();
+        for file in &produced {
+            let mut path = *file;
+            while let Some((parent, _)) = path.rsplit_once('/') {
+                if !needed.insert(parent) {
+                    break; // its ancestors are in already
                 }
+                path = parent;
             }
-            let pool = io_pool();
-            let entries = list_tree(&self.dir, &pool)?;
-            let (dirs, files): (Vec<_>, Vec<_>) = entries.iter().partition(|(_, is_dir)| *is_dir);
-            pool.install(|| {
-                files.par_iter().filter(|(rel, _)| !produced.contains(rel.as_str()) && !is_owned(rel)).try_for_each(
-                    |(rel, _)| {
-                        let path = self.dir.join(rel);
-                        std::fs::remove_file(&path).with_context(|| format!("failed to remove `{}`", path.display()))
-                    },
-                )
-            })?;
-            let mut stale_dirs: Vec<&str> = dirs
-                .iter()
-                .map(|(rel, _)| rel.as_str())
-                .filter(|rel| !needed.contains(rel) && !is_owned(rel))
-                .collect();
-            // Deepest first, so children go before their parents; folders still holding something stay.
-            stale_dirs.sort_by_key(|rel| std::cmp::Reverse(rel.matches('/').count()));
-            for rel in stale_dirs {
-                let _ = std::fs::remove_dir(self.dir.join(rel));
-            }
-            Ok(())
-        })
+        }
+        let pool = io_pool();
+        let entries = list_tree(&self.dir, &pool)?;
+        let (dirs, files): (Vec<_>, Vec<_>) = entries.iter().partition(|(_, is_dir)| *is_dir);
+        pool.install(|| {
+            files.par_iter().filter(|(rel, _)| !produced.contains(rel.as_str()) && !is_owned(rel)).try_for_each(
+                |(rel, _)| {
+                    let path = self.dir.join(rel);
+                    std::fs::remove_file(&path).with_context(|| format!("failed to remove `{}`", path.display()))
+                },
+            )
+        })?;
+        let mut stale_dirs: Vec<&str> =
+            dirs.iter().map(|(rel, _)| rel.as_str()).filter(|rel| !needed.contains(rel) && !is_owned(rel)).collect();
+        // Deepest first, so children go before their parents; folders still holding something stay.
+        stale_dirs.sort_by_key(|rel| std::cmp::Reverse(rel.matches('/').count()));
+        for rel in stale_dirs {
+            let _ = std::fs::remove_dir(self.dir.join(rel));
+        }
+        Ok(())
     }
 
     /// Swaps the staged site in: the live output is renamed to `<output>.kbsite-old` (kept, to be
@@ -444,10 +441,12 @@ pub fn manifest_path(dir: &Path) -> PathBuf {
     dir.with_file_name(manifest_name(&name))
 }
 
+/// `public` → `public.kbsite-manifest`; `public.kbsite-old` → `public.kbsite-old-manifest`.
 fn manifest_name(folder: &str) -> String {
-    match folder.strip_suffix(".kbsite-old").or_else(|| folder.strip_suffix(".kbsite-new")) {
-        Some(_) => format!("{folder}-manifest"),
-        None => format!("{folder}.kbsite-manifest"),
+    if folder.ends_with(".kbsite-old") || folder.ends_with(".kbsite-new") {
+        format!("{folder}-manifest")
+    } else {
+        format!("{folder}.kbsite-manifest")
     }
 }
 

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
@@ -285,26 +285,41 @@ pub fn build_keeping(config: &SiteConfig, opts: &BuildOptions) -> Result<(BuildR
     // reused folder whose folders and inodes are no longer cached), and rendering fills the waits.
     let result = write::io_pool().install(|| render_all(config, &prepared, &stage, &diags, opts));
     laps.lap("render+write");
-    let (files_kept, files_unchanged) = (stage.kept(), stage.unchanged());
-    // Clear out what a reused staging folder holds from older builds before the search stage
-    // (which cleans up its own folder).
     let ok = result.is_ok() && !diags.has_errors();
     if ok && config.search.enabled {
         stage.own_tree("search"); // the search writer removes its own stale files
     }
-    let cleaned = if ok { stage.remove_stale() } else { Ok(()) };
     // Serve (which records outputs) keeps each page's search-entry hash; a one-off build does not.
     let keep_hashes = opts.record_outputs && config.search.enabled;
     let mut search_hashes = if keep_hashes { vec![0; prepared.pages.len()] } else { Vec::new() };
     let hashes = keep_hashes.then_some(&mut search_hashes);
-    let search = match ok {
-        true => cleaned.and_then(|()| {
-            build_search_index(config, &prepared, &stage, hashes, keeps_outputs(opts, &prepared.templates))
-        }),
-        false => Ok(SearchIndex::None),
+    // The redirect pages mostly wait for their folders, the last to be made (see
+    // `write_redirects`): the search stage uses the cores meanwhile.
+    let (redirects, search) = std::thread::scope(|scope| {
+        let redirects = result.is_ok().then(|| {
+            // One thread per core (the writes mostly wait for folders); the render pool's threads
+            // are gone, with the memory they held.
+            let pool = rayon::ThreadPoolBuilder::new().thread_name(|i| format!("kbsite-redirects-{i}")).build();
+            scope.spawn(|| pool?.install(|| write_redirects(config, &prepared, &stage, opts)))
+        });
+        let search = match ok {
+            true => build_search_index(config, &prepared, &stage, hashes, keeps_outputs(opts, &prepared.templates)),
+            false => Ok(SearchIndex::None),
+        };
+        let redirects =
+            redirects.map(|thread| thread.join().unwrap_or_else(|_| bail!("writing redirect pages panicked")));
+        (redirects.unwrap_or_else(|| Ok(Default::default())), search)
+    });
+    laps.lap("redirects+search");
+    let (files_kept, files_unchanged) = (stage.kept(), stage.unchanged());
+    // Clear out what a reused staging folder holds from older builds (the search writer cleans
+    // up its own folder).
+    let result = result.and_then(|written| redirects.map(|more| merge_written(written, more)));
+    let cleaned = match (&result, ok) {
+        (Ok(_), true) => stage.remove_stale(),
+        _ => Ok(()),
     };
-    laps.lap("search");
-    let (search, search_kept) = match search {
+    let (search, search_kept) = match cleaned.and(search) {
         Ok(SearchIndex::Built(stats)) => (Some(stats), false),
         Ok(SearchIndex::Kept) => (None, true),
         Ok(SearchIndex::None) => (None, false),
@@ -558,15 +573,16 @@ fn render_and_write(
     opts: &BuildOptions,
 ) -> Result<(Vec<OutputRecord>, u64, u64)> {
     let SiteParts { pages, assets, generated, redirects, index_pages, kb } = *site;
-    let all_outputs = pages
+    // In the order they are written (redirect pages last: see [`write_redirects`]), so that
+    // the folder threads make folders in the order the writers need them.
+    let mut all_outputs = pages
         .iter()
         .map(|p| p.output.as_str())
+        .chain(index_pages.iter().map(|g| g.output.as_str()))
         .chain(assets.iter().map(|a| a.output.as_str()))
         .chain(generated.iter().map(|(o, _)| o.as_str()))
-        .chain(redirects.iter().map(|(o, _)| o.as_str()))
-        .chain(index_pages.iter().map(|g| g.output.as_str()))
-        .chain([theme::HIGHLIGHT_CSS, "search/search.js"]);
-    let mut all_outputs = all_outputs;
+        .chain([theme::HIGHLIGHT_CSS, "search/search.js"])
+        .chain(redirects.iter().map(|(o, _)| o.as_str()));
     stage.create_dirs(&mut all_outputs)?;
 
     let keys = keeps_outputs(opts, renderer.templates).then(|| OutputKeys::new(config, kb, index_pages));
@@ -578,13 +594,10 @@ fn render_and_write(
     let bytes = AtomicU64::new(0);
     let files = AtomicU64::new(0);
     let progress = Progress::new((pages.len() + index_pages.len()) as u64, opts.quiet);
-    let written: Vec<WrittenPage> = (0..pages.len())
-        .into_par_iter()
-        .filter_map(|id| {
-            progress.tick();
-            write_page(config, kb, renderer, id, stage, diags, mode(keys.as_ref().map(|k| &k.pages), id))
-        })
-        .collect();
+    let written: Vec<WrittenPage> = write::folders::filter_map_in_order(pages.len(), |id| {
+        progress.tick();
+        write_page(config, kb, renderer, id, stage, diags, mode(keys.as_ref().map(|k| &k.pages), id))
+    });
     // Pages that used syntax highlighting: what the highlight stylesheet depends on.
     let any_highlighted = written.iter().any(|w| w.highlighted);
     let highlighted: Vec<String> =
@@ -598,18 +611,14 @@ fn render_and_write(
         })
         .collect();
 
-    let index_records: Vec<OutputRecord> = index_pages
-        .par_iter()
-        .enumerate()
-        .filter_map(|(i, g)| {
-            progress.tick();
-            let mode = mode(keys.as_ref().map(|k| &k.index), i);
-            let (record, n) = write_index_page(config, kb, renderer, g, stage, diags, mode)?;
-            bytes.fetch_add(n, Ordering::Relaxed);
-            files.fetch_add(1, Ordering::Relaxed);
-            record
-        })
-        .collect();
+    let index_records = write::folders::filter_map_in_order(index_pages.len(), |i| {
+        progress.tick();
+        let mode = mode(keys.as_ref().map(|k| &k.index), i);
+        let (record, n) = write_index_page(config, kb, renderer, &index_pages[i], stage, diags, mode)?;
+        bytes.fetch_add(n, Ordering::Relaxed);
+        files.fetch_add(1, Ordering::Relaxed);
+        record
+    });
     records.extend(index_records);
     progress.finish();
 
@@ -631,12 +640,8 @@ fn render_and_write(
 
     let generated_records: Vec<OutputRecord> = generated
         .par_iter()
-        .map(|(output, content)| (output, std::borrow::Cow::Borrowed(content.as_slice())))
-        .chain(redirects.par_iter().map(|(output, target)| {
-            (output, std::borrow::Cow::Owned(publish::redirect_page(config, target).into_bytes()))
-        }))
         .map(|(output, content)| {
-            stage.write(output, &content)?;
+            stage.write(output, content)?;
             bytes.fetch_add(content.len() as u64, Ordering::Relaxed);
             files.fetch_add(1, Ordering::Relaxed);
             Ok(opts.record_outputs.then(|| OutputRecord::file(output, None)))
@@ -667,6 +672,46 @@ fn render_and_write(
     }
     records.sort_by(|a, b| a.output.cmp(&b.output));
     Ok((records, files.into_inner(), bytes.into_inner()))
+}
+
+/// Two render passes' records (sorted by output), file and byte counts, as one.
+fn merge_written(
+    (mut records, files, bytes): (Vec<OutputRecord>, u64, u64),
+    (more, more_files, more_bytes): (Vec<OutputRecord>, u64, u64),
+) -> (Vec<OutputRecord>, u64, u64) {
+    records.extend(more);
+    records.sort_by(|a, b| a.output.cmp(&b.output));
+    (records, files + more_files, bytes + more_bytes)
+}
+
+/// Writes the short-URL redirect pages (see [`publish::redirect_page`]), after [`render_all`],
+/// and waits for the sink's folders. Their folders (one per article) sit in the output's top
+/// folder, where only one thread at a time can make folders, so they are made last and take
+/// longest (see [`write::folders`]); a build runs its search stage alongside.
+pub fn write_redirects(
+    config: &SiteConfig,
+    prepared: &Prepared,
+    sink: &dyn Sink,
+    opts: &BuildOptions,
+) -> Result<(Vec<OutputRecord>, u64, u64)> {
+    let redirects = &prepared.redirects;
+    let written = write::folders::filter_map_in_order(redirects.len(), |i| {
+        let (output, target) = &redirects[i];
+        let page = publish::redirect_page(config, target);
+        Some(sink.write(output, page.as_bytes()).map(|()| (output, page.len() as u64)))
+    });
+    sink.finish_dirs()?;
+    let mut records = Vec::new();
+    let (mut files, mut bytes) = (0, 0);
+    for done in written {
+        let (output, n) = done?;
+        files += 1;
+        bytes += n;
+        if opts.record_outputs {
+            records.push(OutputRecord::file(output, None));
+        }
+    }
+    Ok((records, files, bytes))
 }
 
 /// One page rendered and written.

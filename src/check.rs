@@ -10,7 +10,7 @@ use anyhow::Result;
 use rayon::prelude::*;
 
 use crate::analyze::permalink::percent_decode;
-use crate::build::{prepare, render_all, BuildOptions, Laps};
+use crate::build::{prepare, render_all, write_redirects, BuildOptions, Laps};
 use crate::config::SiteConfig;
 use crate::diagnostics::{Diagnostic, Diagnostics, Severity};
 use crate::write::Sink;
@@ -156,6 +156,7 @@ pub fn check(config: &SiteConfig) -> Result<CheckReport> {
     let opts = BuildOptions { quiet: true, ..Default::default() };
     // Render even when loading found errors: report everything in one run.
     let _ = render_all(config, &prepared, &recorder, &diags, &opts);
+    let _ = write_redirects(config, &prepared, &recorder, &opts);
     // Records the search client; the index itself is only written by a build.
     let _ = crate::build::build_search_index(config, &prepared, &recorder, None, false);
 

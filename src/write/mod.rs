@@ -1,23 +1,30 @@
 //! Write: output goes to a staging folder beside the output and is swapped in only when the
 //! whole build succeeded, so a failed build leaves the previous site intact.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
 
 use crate::incremental::fingerprint;
+use folders::{FolderPlan, Folders};
 pub use manifest::{content_digest, source_digest, Entry, Manifest, Recorder, Stamp, HIGHLIGHTED, TREE};
 
+pub mod folders;
 pub mod manifest;
 
 /// Where rendered output goes: a staging folder on disk, or `kbsite check`'s in-memory record.
 pub trait Sink: Sync {
-    /// Creates every folder the given output files need, once each.
+    /// Makes every folder the given output files need, once each (perhaps while files are
+    /// written: see [`Stage::create_dirs`]).
     fn create_dirs(&self, files: &mut dyn Iterator<Item = &str>) -> Result<()>;
+    /// Waits until the folders asked for are made.
+    fn finish_dirs(&self) -> Result<()> {
+        Ok(())
+    }
     /// Writes one output file (its folder exists).
     fn write(&self, rel: &str, bytes: &[u8]) -> Result<()>;
     /// Writes an output made from inputs with digest `key`, noting `flags` (see [`Stage::reuse`]).
@@ -52,6 +59,9 @@ pub trait Sink: Sync {
 impl Sink for Stage {
     fn create_dirs(&self, files: &mut dyn Iterator<Item = &str>) -> Result<()> {
         Stage::create_dirs(self, files)
+    }
+    fn finish_dirs(&self) -> Result<()> {
+        Stage::finish_dirs(self)
     }
     fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
         Stage::write(self, rel, bytes)
@@ -98,6 +108,8 @@ pub struct Stage {
     global: u64,
     /// Every file this build left in the folder (written, copied or kept).
     recorded: Recorder,
+    /// The thread making this build's folders (see [`Stage::create_dirs`]).
+    folders: OnceLock<Folders>,
     /// Subtrees whose writer cleans up after itself (the search index).
     owned_trees: Mutex<Vec<String>>,
     reused: bool,
@@ -148,6 +160,7 @@ impl Stage {
             previous,
             global,
             recorded: Recorder::default(),
+            folders: OnceLock::new(),
             owned_trees: Mutex::new(Vec::new()),
             reused,
             render_everything: false,
@@ -244,47 +257,30 @@ impl Stage {
         self.owned_trees.lock().unwrap_or_else(|e| e.into_inner()).push(format!("{rel}/"));
     }
 
-    /// Creates every folder the given output files need, once each, parents first. Folders of
-    /// one depth are created in parallel (a 60,000-article site has over 100,000 of them, and
-    /// `mkdir` is mostly kernel CPU time); in a reused folder they mostly exist already.
+    /// Starts making every folder the given output files need, once each, parents first, in the
+    /// order the files need them, on a thread of its own (see [`folders`]): writes of files whose
+    /// folder is not made yet wait for it. In a reused folder they mostly exist already.
     pub fn create_dirs<'a>(&self, files: impl Iterator<Item = &'a str>) -> Result<()> {
         let files: Vec<&str> = files.collect();
         self.recorded.reserve(files.iter().copied());
-        let mut dirs = BTreeSet::new();
-        for f in files {
-            let mut path = f;
-            while let Some((parent, _)) = path.rsplit_once('/') {
-                if !dirs.insert(parent) {
-                    break;
-                }
-                path = parent;
-            }
-        }
-        let mut by_depth: Vec<Vec<&str>> = Vec::new();
-        for d in dirs {
-            let depth = d.matches('/').count();
-            if by_depth.len() <= depth {
-                by_depth.resize_with(depth + 1, Vec::new);
-            }
-            by_depth[depth].push(d);
-        }
-        for level in by_depth {
-            level.par_iter().try_for_each(|d| {
-                let p = self.dir.join(d);
-                match std::fs::create_dir(&p) {
-                    Ok(()) => Ok(()),
-                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && p.is_dir() => Ok(()),
-                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                        // A file of the previous site stands where this build needs a folder.
-                        std::fs::remove_file(&p)
-                            .and_then(|()| std::fs::create_dir(&p))
-                            .with_context(|| format!("failed to create `{}`", p.display()))
-                    }
-                    Err(e) => Err(e).with_context(|| format!("failed to create `{}`", p.display())),
-                }
-            })?;
+        let started = Folders::start(&self.dir, FolderPlan::new(files), self.reused)?;
+        if let Err(again) = self.folders.set(started) {
+            again.finish()?; // a second call: its folders are made before it returns
         }
         Ok(())
+    }
+
+    /// Waits until every folder asked of [`Stage::create_dirs`] is made; the first failure.
+    pub fn finish_dirs(&self) -> Result<()> {
+        self.folders.get().map_or(Ok(()), Folders::finish)
+    }
+
+    /// Runs `make`, which creates a file, once the file's folder is made.
+    fn when_made<T>(&self, make: impl Fn() -> std::io::Result<T>) -> std::io::Result<T> {
+        match self.folders.get() {
+            Some(folders) => folders.when_made(make),
+            None => make(),
+        }
     }
 
     /// Writes one file; its folder must exist (see [`Stage::create_dirs`]). A file of the reused
@@ -307,9 +303,9 @@ impl Stage {
         }
         let path = self.dir.join(rel);
         let written = if self.reused {
-            self.replacing_folder(&path, || overwrite(&path, bytes))
+            self.when_made(|| self.replacing_folder(&path, || overwrite(&path, bytes)))
         } else {
-            write_new(&path, bytes)
+            self.when_made(|| write_new(&path, bytes))
         };
         let meta = written.with_context(|| format!("failed to write `{}`", path.display()))?;
         let stamp = Stamp::of(&meta).unwrap_or_default();
@@ -329,7 +325,7 @@ impl Stage {
             return Ok(kept.len);
         }
         let n = self
-            .replacing_folder(&to, || std::fs::copy(from, &to))
+            .when_made(|| self.replacing_folder(&to, || std::fs::copy(from, &to)))
             .with_context(|| format!("failed to copy `{}` to `{}`", from.display(), to.display()))?;
         let stamp = Stamp::at(&to).unwrap_or_default();
         self.recorded.record(rel, &Entry { key: source.unwrap_or(0), stamp, ..Entry::default() });
@@ -352,6 +348,7 @@ impl Stage {
     /// folders left empty). Call it once everything outside the owned trees is written;
     /// [`Stage::commit`] calls it if nobody did.
     pub fn remove_stale(&self) -> Result<()> {
+        self.finish_dirs()?;
         if !self.reused || self.cleaned.swap(true, Ordering::Relaxed) {
             return Ok(());
         }

@@ -99,7 +99,7 @@ impl<'a> KbRender<'a> {
         let c = self.config;
         let (prev, next) = self.kb.neighbours[id];
         let summaries = |ids: &[PageId]| Json::Array(ids.iter().map(|&p| self.summary(p)).collect());
-        let footer = art.footer.iter().map(|(k, v)| (k.clone(), Json::from(v.as_str()))).collect();
+        let footer = art.footer.iter().map(|(k, v)| (k.to_string(), Json::from(v))).collect();
         Some(object([
             ("id", art.id.as_str().into()),
             ("number", art.number.into()),

@@ -294,13 +294,22 @@ pub fn build_keeping(config: &SiteConfig, opts: &BuildOptions) -> Result<(BuildR
     let mut search_hashes = if keep_hashes { vec![0; prepared.pages.len()] } else { Vec::new() };
     let hashes = keep_hashes.then_some(&mut search_hashes);
     // The redirect pages mostly wait for their folders, the last to be made (see
-    // `write_redirects`): the search stage uses the cores meanwhile.
+    // `write_redirects`), and a reused folder's stale files are listed and removed after them:
+    // the search stage uses the cores meanwhile.
     let (redirects, search) = std::thread::scope(|scope| {
         let redirects = result.is_ok().then(|| {
-            // One thread per core (the writes mostly wait for folders); the render pool's threads
-            // are gone, with the memory they held.
-            let pool = rayon::ThreadPoolBuilder::new().thread_name(|i| format!("kbsite-redirects-{i}")).build();
-            scope.spawn(|| pool?.install(|| write_redirects(config, &prepared, &stage, opts)))
+            scope.spawn(|| {
+                // One thread per core (the writes mostly wait for folders); the render pool's
+                // threads are gone, with the memory they held.
+                let pool = rayon::ThreadPoolBuilder::new().thread_name(|i| format!("kbsite-redirects-{i}")).build()?;
+                let written = pool.install(|| write_redirects(config, &prepared, &stage, opts))?;
+                if ok {
+                    // Everything but the search index (whose writer cleans up after itself) is
+                    // written: clear out what a reused folder holds from older builds.
+                    stage.remove_stale()?;
+                }
+                Ok(written)
+            })
         });
         let search = match ok {
             true => build_search_index(config, &prepared, &stage, hashes, keeps_outputs(opts, &prepared.templates)),
@@ -312,14 +321,8 @@ pub fn build_keeping(config: &SiteConfig, opts: &BuildOptions) -> Result<(BuildR
     });
     laps.lap("redirects+search");
     let (files_kept, files_unchanged) = (stage.kept(), stage.unchanged());
-    // Clear out what a reused staging folder holds from older builds (the search writer cleans
-    // up its own folder).
     let result = result.and_then(|written| redirects.map(|more| merge_written(written, more)));
-    let cleaned = match (&result, ok) {
-        (Ok(_), true) => stage.remove_stale(),
-        _ => Ok(()),
-    };
-    let (search, search_kept) = match cleaned.and(search) {
+    let (search, search_kept) = match search {
         Ok(SearchIndex::Built(stats)) => (Some(stats), false),
         Ok(SearchIndex::Kept) => (None, true),
         Ok(SearchIndex::None) => (None, false),

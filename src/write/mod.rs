@@ -238,7 +238,7 @@ impl Stage {
         let prefix = format!("{tree}/");
         let others: HashSet<String> =
             self.recorded.lock().paths().filter(|p| p.starts_with(&prefix)).map(str::to_string).collect();
-        for (rel, is_dir) in list_tree(&self.dir.join(tree), &io_pool())? {
+        for (rel, is_dir) in list_tree(&self.dir.join(tree), &io_pool(), &|_| false)? {
             let rel = format!("{prefix}{rel}");
             if is_dir || others.contains(&rel) {
                 continue;
@@ -368,7 +368,8 @@ impl Stage {
             }
         }
         let pool = io_pool();
-        let entries = list_tree(&self.dir, &pool)?;
+        // Owned trees are not even listed: their writer may be at work in them.
+        let entries = list_tree(&self.dir, &pool, &is_owned)?;
         let (dirs, files): (Vec<_>, Vec<_>) = entries.iter().partition(|(_, is_dir)| *is_dir);
         pool.install(|| {
             files.par_iter().filter(|(rel, _)| !produced.contains(rel.as_str()) && !is_owned(rel)).try_for_each(
@@ -496,10 +497,17 @@ pub fn io_pool() -> rayon::ThreadPool {
 /// Every entry under `dir`: (path relative to it, `/`-separated; whether it is a folder).
 /// Folders are listed in parallel on `pool` (on a cold cache, listing 100,000 folders one at a
 /// time waits on the disk for each). Symbolic links are entries, never followed.
-fn list_tree(dir: &Path, pool: &rayon::ThreadPool) -> Result<Vec<(String, bool)>> {
+fn list_tree(dir: &Path, pool: &rayon::ThreadPool, skip: &Skip<'_>) -> Result<Vec<(String, bool)>> {
     type Found = Mutex<Vec<(String, bool)>>;
     type Failed = Mutex<Option<anyhow::Error>>;
-    fn visit<'s>(scope: &rayon::Scope<'s>, root: &'s Path, rel: String, found: &'s Found, failed: &'s Failed) {
+    struct Walk<'a> {
+        root: &'a Path,
+        skip: &'a Skip<'a>,
+        found: Found,
+        failed: Failed,
+    }
+    fn visit<'s>(scope: &rayon::Scope<'s>, walk: &'s Walk<'s>, rel: String) {
+        let Walk { root, skip, found, failed } = walk;
         let path = if rel.is_empty() { root.to_path_buf() } else { root.join(&rel) };
         let listed = std::fs::read_dir(&path).and_then(|entries| {
             let mut here = Vec::new();
@@ -507,7 +515,9 @@ fn list_tree(dir: &Path, pool: &rayon::ThreadPool) -> Result<Vec<(String, bool)>
                 let entry = entry?;
                 let name = entry.file_name().to_string_lossy().into_owned();
                 let child = if rel.is_empty() { name } else { format!("{rel}/{name}") };
-                here.push((child, entry.file_type()?.is_dir()));
+                if !skip(&child) {
+                    here.push((child, entry.file_type()?.is_dir()));
+                }
             }
             Ok(here)
         });
@@ -515,7 +525,7 @@ fn list_tree(dir: &Path, pool: &rayon::ThreadPool) -> Result<Vec<(String, bool)>
             Ok(here) => {
                 for (child, _) in here.iter().filter(|(_, is_dir)| *is_dir) {
                     let child = child.clone();
-                    scope.spawn(move |s| visit(s, root, child, found, failed));
+                    scope.spawn(move |s| visit(s, walk, child));
                 }
                 found.lock().unwrap_or_else(|e| e.into_inner()).extend(here);
             }
@@ -525,13 +535,16 @@ fn list_tree(dir: &Path, pool: &rayon::ThreadPool) -> Result<Vec<(String, bool)>
             }
         }
     }
-    let (found, failed): (Found, Failed) = Default::default();
-    pool.scope(|s| visit(s, dir, String::new(), &found, &failed));
-    match failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
+    let walk = Walk { root: dir, skip, found: Mutex::default(), failed: Mutex::default() };
+    pool.scope(|s| visit(s, &walk, String::new()));
+    match walk.failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
         Some(e) => Err(e),
-        None => Ok(found.into_inner().unwrap_or_else(|e| e.into_inner())),
+        None => Ok(walk.found.into_inner().unwrap_or_else(|e| e.into_inner())),
     }
 }
+
+/// Entries [`list_tree`] leaves out, with everything under them (by path relative to its folder).
+type Skip<'a> = dyn Fn(&str) -> bool + Sync + 'a;
 
 /// `public` → `public.kbsite-<what>` in the same folder (same filesystem, so renames are atomic).
 pub fn sibling(output: &Path, what: &str) -> PathBuf {

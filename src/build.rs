@@ -383,8 +383,10 @@ pub(crate) fn build_search_index(
     if !config.search.enabled {
         return Ok(SearchIndex::None);
     }
-    sink.write("search/search.js", search::CLIENT_JS.as_bytes())?;
-    let Some(dir) = sink.dir() else { return Ok(SearchIndex::None) };
+    // Written last: a reused folder's stale-file pass may hold the record of written files
+    // meanwhile (see `build_keeping`).
+    let client = || sink.write("search/search.js", search::CLIENT_JS.as_bytes());
+    let Some(dir) = sink.dir() else { return client().map(|()| SearchIndex::None) };
     let docs = search_docs(prepared);
     // What every entry is made from: each document's source, title and URL (its article
     // fields come from the source). Reading and tokenizing every body is what this saves.
@@ -396,12 +398,13 @@ pub(crate) fn build_search_index(
         false => 0,
     };
     if sink.reuse_tree("search", key) {
-        return Ok(SearchIndex::Kept);
+        return client().map(|()| SearchIndex::Kept);
     }
     let mut builder = search::SearchIndexBuilder::new();
     add_search_docs(config, prepared, &docs, &mut builder, hashes);
     let stats = builder.write(&dir.join("search")).context("failed to write the search index")?;
     sink.record_tree("search", key)?;
+    client()?;
     Ok(SearchIndex::Built(stats))
 }
 

@@ -209,3 +209,35 @@ fn output_of(article: &str) -> String {
     let dir = article.trim_start_matches("content/").trim_end_matches("README.md");
     format!("{dir}index.html")
 }
+
+/// The second build into an output has no folder of its own to reuse: it hard-links the live
+/// site's unchanged files into its new folder. Later builds never write through such a link,
+/// so the site kept aside (and the live one, until the swap) keeps its bytes.
+#[cfg(unix)]
+#[test]
+fn the_second_build_links_unchanged_files_and_never_writes_through_a_link() {
+    use std::os::unix::fs::MetadataExt;
+
+    let site = Site::new();
+    let first = site.build(false);
+    let second = site.build(false);
+    let rendered = (second.pages + second.index_pages) as u64;
+    assert!(second.files_kept >= rendered, "{} kept of {} pages and index pages", second.files_kept, rendered);
+    assert_eq!(second.files_written, first.files_written);
+    site.assert_same_as_clean_build();
+    let article = site.articles[0].clone();
+    let page = tree(&site.out()).into_keys().find(|p| p.starts_with("kb/") && p.ends_with(".html"));
+    let page = page.expect("an article page");
+    let live_page = site.out().join(&page);
+    assert_eq!(std::fs::metadata(&live_page).unwrap().nlink(), 2, "{page} is linked, not written again");
+
+    // The third build reuses the first build's folder, whose files share inodes with the live
+    // site: what it writes there must not show through in the site it replaces.
+    let before = tree(&site.out());
+    site.edit(&article, |text| text.replace("\t", "\t~"));
+    std::fs::write(site.root.join("templates/page.html"), "changed {{ content | safe }}").ok();
+    site.build(false);
+    let aside = PathBuf::from(format!("{}.kbsite-old", site.out().display()));
+    assert_eq!(tree(&aside), before, "the site kept aside is the one the third build replaced");
+    site.assert_same_as_clean_build();
+}

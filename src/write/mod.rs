@@ -102,8 +102,13 @@ impl Sink for Stage {
 pub struct Stage {
     pub output: PathBuf,
     pub dir: PathBuf,
-    /// What the reused folder held (empty for a new folder).
+    /// What the reused folder held; for a new folder, what the live output holds when it has a
+    /// manifest (its unchanged files are hard-linked: see [`Stage::keep`]), else nothing.
     previous: Manifest,
+    /// The live output, when `previous` describes it rather than this folder.
+    link_from: Option<PathBuf>,
+    /// Hard links work here (cleared at the first failure other than a missing file).
+    links_work: AtomicBool,
     /// The build settings input keys are computed under; `previous` keys count only when equal.
     global: u64,
     /// Every file this build left in the folder (written, copied or kept).
@@ -143,14 +148,19 @@ impl Stage {
         // The manifest of a folder being reused is read and removed: once this build starts
         // writing, it no longer describes the folder (a new one is written by `commit`).
         let old_manifest = manifest_path(&old);
-        let (reused, previous) = if dir.is_dir() {
-            (true, Manifest::default()) // left by an interrupted build: no manifest describes it
+        let (reused, previous, link_from) = if dir.is_dir() {
+            (true, Manifest::default(), None) // left by an interrupted build: no manifest describes it
         } else if old.is_dir() {
             std::fs::rename(&old, &dir).with_context(|| format!("failed to reuse `{}`", old.display()))?;
-            (true, Manifest::read(&old_manifest).unwrap_or_default())
+            (true, Manifest::read(&old_manifest).unwrap_or_default(), None)
         } else {
             std::fs::create_dir(&dir).with_context(|| format!("failed to create `{}`", dir.display()))?;
-            (false, Manifest::default())
+            // No folder to reuse (the second build into this output): the live site's unchanged
+            // files are linked instead of made again.
+            match Manifest::read(&manifest_path(output)) {
+                Some(live) if output.is_dir() => (false, live, Some(output.to_path_buf())),
+                _ => (false, Manifest::default(), None),
+            }
         };
         remove_if_present(&old_manifest)?;
         remove_if_present(&manifest_path(&dir))?;
@@ -158,6 +168,8 @@ impl Stage {
             output: output.to_path_buf(),
             dir,
             previous,
+            link_from,
+            links_work: AtomicBool::new(true),
             global,
             recorded: Recorder::default(),
             folders: OnceLock::new(),
@@ -195,7 +207,31 @@ impl Stage {
     /// The previous entry for `rel` when its file is still exactly as recorded.
     fn intact(&self, rel: &str) -> Option<Entry> {
         let entry = self.previous.get(rel)?;
-        (Stamp::at(&self.dir.join(rel)) == Some(entry.stamp)).then_some(entry)
+        let folder = self.link_from.as_deref().unwrap_or(&self.dir);
+        (Stamp::at(&folder.join(rel)) == Some(entry.stamp)).then_some(entry)
+    }
+
+    /// Keeps the previous file `rel` (intact, as `entry`) in this build's folder: it is there
+    /// already in a reused folder; a new folder gets a hard link to the live site's file (the
+    /// same inode, so the same stamp). False when that link cannot be made.
+    ///
+    /// Sharing inodes with the live site is safe because nothing writes into a file in place
+    /// while it has another link: [`overwrite`] and [`Stage::copy`] replace such a file instead.
+    fn keep(&self, rel: &str, entry: &Entry) -> bool {
+        if let Some(live) = &self.link_from {
+            if !self.links_work.load(Ordering::Relaxed) {
+                return false;
+            }
+            let to = self.dir.join(rel);
+            if let Err(e) = self.when_made(|| std::fs::hard_link(live.join(rel), &to)) {
+                if e.kind() != std::io::ErrorKind::NotFound {
+                    self.links_work.store(false, Ordering::Relaxed); // say, a file system without links
+                }
+                return false;
+            }
+        }
+        self.recorded.record(rel, entry);
+        true
     }
 
     /// Keeps the reused folder's file `rel` when it was made from inputs with digest `key`
@@ -206,7 +242,9 @@ impl Stage {
             return None;
         }
         let entry = self.intact(rel).filter(|e| e.key == key)?;
-        self.recorded.record(rel, &entry);
+        if !self.keep(rel, &entry) {
+            return None;
+        }
         self.kept.fetch_add(1, Ordering::Relaxed);
         Some(Kept { len: entry.stamp.len, flags: entry.flags })
     }
@@ -215,7 +253,9 @@ impl Stage {
     /// with digest `key` and none of its files changed since (see [`Stage::record_tree`]).
     pub fn reuse_tree(&self, tree: &str, key: u64) -> bool {
         let marker = format!("{tree}/");
-        if !self.keys_count(key) || self.previous.get(&marker).map(|e| e.key) != Some(key) {
+        // A tree is kept only in place: linking it into a new folder is not done (its writer
+        // makes its own subfolders).
+        if self.link_from.is_some() || !self.keys_count(key) || self.previous.get(&marker).map(|e| e.key) != Some(key) {
             return false;
         }
         let prefix = marker.as_str();
@@ -238,7 +278,7 @@ impl Stage {
         let prefix = format!("{tree}/");
         let others: HashSet<String> =
             self.recorded.lock().paths().filter(|p| p.starts_with(&prefix)).map(str::to_string).collect();
-        for (rel, is_dir) in list_tree(&self.dir.join(tree), &io_pool(), &|_| false)? {
+        for (rel, is_dir) in list_tree(&self.dir.join(tree), &io_pool(), &|_| false, &|_, _| true)? {
             let rel = format!("{prefix}{rel}");
             if is_dir || others.contains(&rel) {
                 continue;
@@ -297,12 +337,15 @@ impl Stage {
     pub fn write_made(&self, rel: &str, key: u64, flags: u8, bytes: &[u8]) -> Result<()> {
         let content = content_digest(bytes);
         if let Some(entry) = self.intact(rel).filter(|e| e.content == content) {
-            self.recorded.record(rel, &Entry { key, flags, ..entry });
-            self.unchanged.fetch_add(1, Ordering::Relaxed);
-            return Ok(());
+            if self.keep(rel, &Entry { key, flags, ..entry }) {
+                self.unchanged.fetch_add(1, Ordering::Relaxed);
+                return Ok(());
+            }
         }
         let path = self.dir.join(rel);
-        let written = if self.reused {
+        // In a new folder, only a file linked from the live site can be in the way (it never is:
+        // each output is made once); `overwrite` would replace it rather than write through.
+        let written = if self.reused || self.link_from.is_some() {
             self.when_made(|| self.replacing_folder(&path, || overwrite(&path, bytes)))
         } else {
             self.when_made(|| write_new(&path, bytes))
@@ -325,7 +368,7 @@ impl Stage {
             return Ok(kept.len);
         }
         let n = self
-            .when_made(|| self.replacing_folder(&to, || std::fs::copy(from, &to)))
+            .when_made(|| self.replacing_folder(&to, || unshare(&to).and_then(|()| std::fs::copy(from, &to))))
             .with_context(|| format!("failed to copy `{}` to `{}`", from.display(), to.display()))?;
         let stamp = Stamp::at(&to).unwrap_or_default();
         self.recorded.record(rel, &Entry { key: source.unwrap_or(0), stamp, ..Entry::default() });
@@ -368,19 +411,21 @@ impl Stage {
             }
         }
         let pool = io_pool();
-        // Owned trees are not even listed: their writer may be at work in them.
-        let entries = list_tree(&self.dir, &pool, &is_owned)?;
-        let (dirs, files): (Vec<_>, Vec<_>) = entries.iter().partition(|(_, is_dir)| *is_dir);
+        // Owned trees are not even listed (their writer may be at work in them), and only what
+        // is stale is collected (not all 260,000 entries of a 60k site).
+        let is_stale = |rel: &str, is_dir: bool| match is_dir {
+            true => !needed.contains(rel),
+            false => !produced.contains(rel),
+        };
+        let stale = list_tree(&self.dir, &pool, &is_owned, &is_stale)?;
+        let (dirs, files): (Vec<_>, Vec<_>) = stale.iter().partition(|(_, is_dir)| *is_dir);
         pool.install(|| {
-            files.par_iter().filter(|(rel, _)| !produced.contains(rel.as_str()) && !is_owned(rel)).try_for_each(
-                |(rel, _)| {
-                    let path = self.dir.join(rel);
-                    std::fs::remove_file(&path).with_context(|| format!("failed to remove `{}`", path.display()))
-                },
-            )
+            files.par_iter().try_for_each(|(rel, _)| {
+                let path = self.dir.join(rel);
+                std::fs::remove_file(&path).with_context(|| format!("failed to remove `{}`", path.display()))
+            })
         })?;
-        let mut stale_dirs: Vec<&str> =
-            dirs.iter().map(|(rel, _)| rel.as_str()).filter(|rel| !needed.contains(rel) && !is_owned(rel)).collect();
+        let mut stale_dirs: Vec<&str> = dirs.iter().map(|(rel, _)| rel.as_str()).collect();
         // Deepest first, so children go before their parents; folders still holding something stay.
         stale_dirs.sort_by_key(|rel| std::cmp::Reverse(rel.matches('/').count()));
         for rel in stale_dirs {
@@ -471,9 +516,17 @@ fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<std::fs::Metadata> {
 /// starts writing a file back as soon as it is closed after such a truncation; a rebuild
 /// rewrites 100,000+ files of mostly the same size.
 /// Returns the file's metadata as written.
+///
+/// A file with another hard link (a file a new folder linked from the live site: see
+/// [`Stage::keep`]) is replaced, not written through: the other name must keep its bytes.
 pub fn overwrite(path: &Path, bytes: &[u8]) -> std::io::Result<std::fs::Metadata> {
     use std::io::Write;
     let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(false).open(path)?;
+    if is_shared(&file.metadata()?) {
+        drop(file);
+        std::fs::remove_file(path)?;
+        return write_new(path, bytes);
+    }
     file.write_all(bytes)?;
     let meta = file.metadata()?;
     if meta.len() <= bytes.len() as u64 {
@@ -481,6 +534,23 @@ pub fn overwrite(path: &Path, bytes: &[u8]) -> std::io::Result<std::fs::Metadata
     }
     file.set_len(bytes.len() as u64)?;
     file.metadata()
+}
+
+/// Whether a file has another hard link.
+fn is_shared(meta: &std::fs::Metadata) -> bool {
+    #[cfg(unix)]
+    return std::os::unix::fs::MetadataExt::nlink(meta) > 1;
+    #[cfg(not(unix))]
+    return false;
+}
+
+/// Removes the file at `path` when it has another hard link, so that writing `path` next
+/// cannot change the other name's bytes (see [`overwrite`]).
+fn unshare(path: &Path) -> std::io::Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_file() && is_shared(&meta) => std::fs::remove_file(path),
+        _ => Ok(()),
+    }
 }
 
 /// A pool for work that waits on the disk (listing, removing, renaming many files): more threads
@@ -497,17 +567,18 @@ pub fn io_pool() -> rayon::ThreadPool {
 /// Every entry under `dir`: (path relative to it, `/`-separated; whether it is a folder).
 /// Folders are listed in parallel on `pool` (on a cold cache, listing 100,000 folders one at a
 /// time waits on the disk for each). Symbolic links are entries, never followed.
-fn list_tree(dir: &Path, pool: &rayon::ThreadPool, skip: &Skip<'_>) -> Result<Vec<(String, bool)>> {
+fn list_tree(dir: &Path, pool: &rayon::ThreadPool, skip: &Skip<'_>, keep: &Keep<'_>) -> Result<Vec<(String, bool)>> {
     type Found = Mutex<Vec<(String, bool)>>;
     type Failed = Mutex<Option<anyhow::Error>>;
     struct Walk<'a> {
         root: &'a Path,
         skip: &'a Skip<'a>,
+        keep: &'a Keep<'a>,
         found: Found,
         failed: Failed,
     }
     fn visit<'s>(scope: &rayon::Scope<'s>, walk: &'s Walk<'s>, rel: String) {
-        let Walk { root, skip, found, failed } = walk;
+        let Walk { root, skip, keep, found, failed } = walk;
         let path = if rel.is_empty() { root.to_path_buf() } else { root.join(&rel) };
         let listed = std::fs::read_dir(&path).and_then(|entries| {
             let mut here = Vec::new();
@@ -522,11 +593,12 @@ fn list_tree(dir: &Path, pool: &rayon::ThreadPool, skip: &Skip<'_>) -> Result<Ve
             Ok(here)
         });
         match listed {
-            Ok(here) => {
+            Ok(mut here) => {
                 for (child, _) in here.iter().filter(|(_, is_dir)| *is_dir) {
                     let child = child.clone();
                     scope.spawn(move |s| visit(s, walk, child));
                 }
+                here.retain(|(child, is_dir)| keep(child, *is_dir));
                 found.lock().unwrap_or_else(|e| e.into_inner()).extend(here);
             }
             Err(e) => {
@@ -535,7 +607,7 @@ fn list_tree(dir: &Path, pool: &rayon::ThreadPool, skip: &Skip<'_>) -> Result<Ve
             }
         }
     }
-    let walk = Walk { root: dir, skip, found: Mutex::default(), failed: Mutex::default() };
+    let walk = Walk { root: dir, skip, keep, found: Mutex::default(), failed: Mutex::default() };
     pool.scope(|s| visit(s, &walk, String::new()));
     match walk.failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
         Some(e) => Err(e),
@@ -545,6 +617,9 @@ fn list_tree(dir: &Path, pool: &rayon::ThreadPool, skip: &Skip<'_>) -> Result<Ve
 
 /// Entries [`list_tree`] leaves out, with everything under them (by path relative to its folder).
 type Skip<'a> = dyn Fn(&str) -> bool + Sync + 'a;
+/// Entries [`list_tree`] returns (by path and whether it is a folder); it lists under every
+/// folder it does not skip.
+type Keep<'a> = dyn Fn(&str, bool) -> bool + Sync + 'a;
 
 /// `public` → `public.kbsite-<what>` in the same folder (same filesystem, so renames are atomic).
 pub fn sibling(output: &Path, what: &str) -> PathBuf {
@@ -641,7 +716,8 @@ mod tests {
         };
         let files = [("a/index.html", 1, "aaa"), ("b.html", 2, "bb"), ("c.html", 0, "c")];
         assert_eq!(build(7, &files), (vec![], 0));
-        assert_eq!(build(7, &files), (vec![], 0), "a new folder: nothing to reuse");
+        let linked = vec![("a/index.html".to_string(), 3, HIGHLIGHTED), ("b.html".to_string(), 2, HIGHLIGHTED)];
+        assert_eq!(build(7, &files), (linked, 1), "a new folder links the live site's unchanged files");
         // The first build's folder: same keys are kept (never key 0), others made again.
         let (kept, unchanged) = build(7, &[("a/index.html", 1, "aaa"), ("b.html", 3, "bb"), ("c.html", 0, "c")]);
         assert_eq!(kept, [("a/index.html".to_string(), 3, HIGHLIGHTED)]);
@@ -650,6 +726,23 @@ mod tests {
         let (kept, unchanged) = build(8, &files);
         assert_eq!((kept.len(), unchanged), (0, 3));
         assert_eq!(std::fs::read_to_string(out.join("b.html")).unwrap(), "bb");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_with_another_link_is_replaced_not_written_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let (live, staged) = (dir.path().join("live.html"), dir.path().join("staged.html"));
+        std::fs::write(&live, "the live site's page").unwrap();
+        std::fs::hard_link(&live, &staged).unwrap();
+        overwrite(&staged, b"new").unwrap();
+        assert_eq!(std::fs::read_to_string(&staged).unwrap(), "new");
+        assert_eq!(std::fs::read_to_string(&live).unwrap(), "the live site's page");
+        std::fs::hard_link(&live, dir.path().join("copied.css")).unwrap();
+        unshare(&dir.path().join("copied.css")).unwrap();
+        assert!(!dir.path().join("copied.css").exists(), "a linked file is removed before a copy");
+        unshare(&live).unwrap();
+        assert!(live.exists(), "a file without another link stays");
     }
 
     #[test]

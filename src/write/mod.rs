@@ -96,8 +96,9 @@ impl Sink for Stage {
 ///
 /// The reused folder's [`Manifest`] says what each of its files holds and was made from: a file
 /// that would be written with the same bytes is left alone ([`Stage::write`]), and one whose
-/// inputs are unchanged need not even be rendered ([`Stage::reuse`]). Every file this build
-/// leaves is recorded for the next build that reuses this folder.
+/// inputs are unchanged need not even be rendered ([`Stage::reuse`]). With no folder to reuse,
+/// the live output's manifest serves, and such files are hard-linked from it (`Stage::keep`).
+/// Every file this build leaves is recorded for the next build that reuses this folder.
 /// The live output is untouched until [`Stage::commit`] renames it aside.
 pub struct Stage {
     pub output: PathBuf,
@@ -298,7 +299,7 @@ impl Stage {
     }
 
     /// Starts making every folder the given output files need, once each, parents first, in the
-    /// order the files need them, on a thread of its own (see [`folders`]): writes of files whose
+    /// order the files need them, on threads of their own (see [`folders`]): writes of files whose
     /// folder is not made yet wait for it. In a reused folder they mostly exist already.
     pub fn create_dirs<'a>(&self, files: impl Iterator<Item = &'a str>) -> Result<()> {
         let files: Vec<&str> = files.collect();
@@ -518,7 +519,7 @@ fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<std::fs::Metadata> {
 /// Returns the file's metadata as written.
 ///
 /// A file with another hard link (a file a new folder linked from the live site: see
-/// [`Stage::keep`]) is replaced, not written through: the other name must keep its bytes.
+/// `Stage::keep`) is replaced, not written through: the other name must keep its bytes.
 pub fn overwrite(path: &Path, bytes: &[u8]) -> std::io::Result<std::fs::Metadata> {
     use std::io::Write;
     let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(false).open(path)?;

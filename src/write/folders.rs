@@ -1,12 +1,14 @@
-//! Output folders made by one thread while pages render.
+//! Output folders made by folder threads while pages render.
 //!
 //! A 60,000-article site needs ~128,000 folders (`kb/151/Q151228/`, `/Q151228/`, …), and on
 //! ext4 `mkdir` is kernel work done under the parent folder's lock: several threads making
 //! folders in one parent mostly spin on that lock (a 60k profile: 12% of all CPU samples in
-//! `rwsem_spin_on_owner`), and two threads made them barely faster than one. So one thread
-//! makes them, in the order the writers need them, while the other threads render; a writer
-//! whose folder is not there yet waits for the folder thread to get further (see
-//! [`Folders::when_made`]).
+//! `rwsem_spin_on_owner`), and two threads made them barely faster than one. So folders are
+//! made by threads that never share a parent (one for the output's top folder, one per core for
+//! the rest, split by parent), in the order the writers need them, while the other threads
+//! render; a writer whose folder is not there yet waits for the folder threads to get further
+//! (see [`Folders::when_made`]). One thread for all folders was slower: it became the critical
+//! path of the build.
 
 use std::io::ErrorKind;
 use std::path::Path;

@@ -321,7 +321,7 @@ pub fn build_keeping(config: &SiteConfig, opts: &BuildOptions) -> Result<(BuildR
     });
     laps.lap("redirects+search");
     let (files_kept, files_unchanged) = (stage.kept(), stage.unchanged());
-    let result = result.and_then(|written| redirects.map(|more| merge_written(written, more)));
+    let result = result.and_then(|written| redirects.map(|more| written.and(more)));
     let (search, search_kept) = match search {
         Ok(SearchIndex::Built(stats)) => (Some(stats), false),
         Ok(SearchIndex::Kept) => (None, true),
@@ -331,7 +331,7 @@ pub fn build_keeping(config: &SiteConfig, opts: &BuildOptions) -> Result<(BuildR
             return Err(e);
         }
     };
-    let (records, files, bytes) = match result {
+    let Written { records, files, bytes } = match result {
         Ok(r) if !diags.has_errors() => r,
         Ok(_) => {
             stage.discard();
@@ -545,7 +545,7 @@ pub fn render_all(
     sink: &dyn Sink,
     diags: &Diagnostics,
     opts: &BuildOptions,
-) -> Result<(Vec<OutputRecord>, u64, u64)> {
+) -> Result<Written> {
     let mut renderer = Renderer::new(config, &prepared.templates);
     renderer.inject = opts.inject.clone();
     let kb_render = KbRender::new(config, &prepared.kb, &prepared.pages);
@@ -577,7 +577,7 @@ fn render_and_write(
     stage: &dyn Sink,
     diags: &Diagnostics,
     opts: &BuildOptions,
-) -> Result<(Vec<OutputRecord>, u64, u64)> {
+) -> Result<Written> {
     let SiteParts { pages, assets, generated, redirects, index_pages, kb } = *site;
     // In the order they are written (redirect pages last: see [`write_redirects`]), so that
     // the folder threads make folders in the order the writers need them.
@@ -677,17 +677,25 @@ fn render_and_write(
         records.clear();
     }
     records.sort_by(|a, b| a.output.cmp(&b.output));
-    Ok((records, files.into_inner(), bytes.into_inner()))
+    Ok(Written { records, files: files.into_inner(), bytes: bytes.into_inner() })
 }
 
-/// Two render passes' records (sorted by output), file and byte counts, as one.
-fn merge_written(
-    (mut records, files, bytes): (Vec<OutputRecord>, u64, u64),
-    (more, more_files, more_bytes): (Vec<OutputRecord>, u64, u64),
-) -> (Vec<OutputRecord>, u64, u64) {
-    records.extend(more);
-    records.sort_by(|a, b| a.output.cmp(&b.output));
-    (records, files + more_files, bytes + more_bytes)
+/// What a render pass wrote: the records of its outputs (sorted by output; kept only when
+/// asked for), and how many files and bytes.
+#[derive(Debug, Default)]
+pub struct Written {
+    pub records: Vec<OutputRecord>,
+    pub files: u64,
+    pub bytes: u64,
+}
+
+impl Written {
+    /// Both passes as one.
+    fn and(mut self, more: Written) -> Written {
+        self.records.extend(more.records);
+        self.records.sort_by(|a, b| a.output.cmp(&b.output));
+        Written { records: self.records, files: self.files + more.files, bytes: self.bytes + more.bytes }
+    }
 }
 
 /// Writes the short-URL redirect pages (see [`publish::redirect_page`]), after [`render_all`],
@@ -699,7 +707,7 @@ pub fn write_redirects(
     prepared: &Prepared,
     sink: &dyn Sink,
     opts: &BuildOptions,
-) -> Result<(Vec<OutputRecord>, u64, u64)> {
+) -> Result<Written> {
     let redirects = &prepared.redirects;
     let written = write::folders::filter_map_in_order(redirects.len(), |i| {
         let (output, target) = &redirects[i];
@@ -707,17 +715,16 @@ pub fn write_redirects(
         Some(sink.write(output, page.as_bytes()).map(|()| (output, page.len() as u64)))
     });
     sink.finish_dirs()?;
-    let mut records = Vec::new();
-    let (mut files, mut bytes) = (0, 0);
+    let mut all = Written::default();
     for done in written {
         let (output, n) = done?;
-        files += 1;
-        bytes += n;
+        all.files += 1;
+        all.bytes += n;
         if opts.record_outputs {
-            records.push(OutputRecord::file(output, None));
+            all.records.push(OutputRecord::file(output, None));
         }
     }
-    Ok((records, files, bytes))
+    Ok(all)
 }
 
 /// One page rendered and written.

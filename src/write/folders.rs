@@ -126,13 +126,17 @@ impl Folders {
         let streams = if plan.is_empty() { 0 } else { 1 + cores.min(plan.len()) };
         let shared = Arc::new(Shared::default());
         shared.update(|p| p.running = streams);
-        let plan = Arc::new(plan);
+        // Which thread makes each folder, worked out once for all of them.
+        let owners: Vec<usize> = plan.iter().map(|folder| stream_of(folder, streams)).collect();
+        let work = Arc::new((plan, owners));
         let mut threads = Vec::with_capacity(streams);
         for stream in 0..streams {
-            let (progress, plan, root) = (Arc::clone(&shared), Arc::clone(&plan), root.to_path_buf());
-            let thread = std::thread::Builder::new()
-                .name(format!("kbsite-folders-{stream}"))
-                .spawn(move || make_stream(&root, &plan, (stream, streams), replace_files, &progress));
+            let (progress, work, root) = (Arc::clone(&shared), Arc::clone(&work), root.to_path_buf());
+            let thread = std::thread::Builder::new().name(format!("kbsite-folders-{stream}")).spawn(move || {
+                let (plan, owners) = &*work;
+                let mine = plan.iter().zip(owners).filter(|&(_, &owner)| owner == stream).map(|(folder, _)| folder);
+                make_stream(&root, mine, replace_files, &progress)
+            });
             match thread {
                 Ok(thread) => threads.push(thread),
                 Err(e) => {
@@ -219,19 +223,18 @@ fn stream_of(folder: &str, streams: usize) -> usize {
     }
 }
 
-/// One folder thread: makes the plan's folders of `stream` (of `streams`), in plan order.
+/// One folder thread: makes `folders` (its share of the plan), in plan order.
 /// A folder whose parent another thread has not made yet waits for it: parents come first in
 /// the plan, and every thread goes in plan order, so the thread holding the earliest folder
 /// not yet made can always make it.
-fn make_stream(
+fn make_stream<'a>(
     root: &Path,
-    plan: &FolderPlan,
-    (stream, streams): (usize, usize),
+    mut folders: impl Iterator<Item = &'a str>,
     replace: bool,
     shared: &Shared,
 ) -> Result<()> {
     let mut unreported = 0;
-    let result = plan.iter().filter(|f| stream_of(f, streams) == stream).try_for_each(|folder| {
+    let result = folders.try_for_each(|folder| {
         let path = root.join(folder);
         loop {
             let before = shared.get();

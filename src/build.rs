@@ -36,6 +36,8 @@ pub struct BuildOptions {
     /// (`kbsite build --full`). Files whose bytes did not change are still left alone, and
     /// input keys are still recorded for the next build.
     pub full: bool,
+    /// Add up where the render threads' CPU time goes ([`PassTime`]; `kbsite build -v`).
+    pub profile: bool,
 }
 
 /// What one output file depends on, so a later rebuild can redo only what changed.
@@ -82,6 +84,8 @@ pub struct BuildReport {
     pub stage_memory: Vec<(u64, u64)>,
     /// CPU time of each stage.
     pub stage_cpu: Vec<CpuTime>,
+    /// Where render+write's CPU time went, with [`BuildOptions::profile`].
+    pub work: Option<WorkTime>,
     pub warnings: Vec<Diagnostic>,
     pub outputs: Vec<OutputRecord>,
     /// Mentions of articles not in the site: (source file, article number).
@@ -161,6 +165,67 @@ impl CpuTime {
     pub fn cores(&self, wall: Duration) -> f64 {
         (self.user + self.system).as_secs_f64() / wall.as_secs_f64().max(1e-9)
     }
+}
+
+/// The kinds of work [`PassTime`] tells apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Work {
+    /// Reading a page's source again.
+    Read,
+    /// Markdown, the KB reading view and the templates.
+    Render,
+    /// Writing the file (the system calls that make it; waiting for its folder included).
+    Write,
+}
+
+/// CPU time a render pass's threads spent per kind of work, summed over the threads, for
+/// `kbsite build -v`. Off (the default), it measures nothing: reading a thread's CPU clock is a
+/// system call, four per page.
+#[derive(Debug, Default)]
+pub struct PassTime {
+    on: bool,
+    nanos: [AtomicU64; 3],
+}
+
+impl PassTime {
+    pub fn new(on: bool) -> Self {
+        PassTime { on, ..Default::default() }
+    }
+
+    /// Runs `f`, adding the CPU time this thread spent in it to `work` (when on).
+    pub fn measure<T>(&self, work: Work, f: impl FnOnce() -> T) -> T {
+        if !self.on {
+            return f();
+        }
+        let start = write::folders::thread_cpu();
+        let out = f();
+        let spent = write::folders::thread_cpu().saturating_sub(start);
+        self.nanos[work as usize].fetch_add(u64::try_from(spent.as_nanos()).unwrap_or(u64::MAX), Ordering::Relaxed);
+        out
+    }
+
+    /// The totals, or `None` when off.
+    pub fn totals(&self) -> Option<WorkTime> {
+        let get = |w: Work| Duration::from_nanos(self.nanos[w as usize].load(Ordering::Relaxed));
+        self.on.then(|| WorkTime {
+            read: get(Work::Read),
+            render: get(Work::Render),
+            write: get(Work::Write),
+            ..Default::default()
+        })
+    }
+}
+
+/// Where the render+write stage's CPU time went (`kbsite build -v`): the render threads' CPU
+/// time per kind of work, the folder threads' CPU time, and how long writers waited for folders
+/// (sleeping: not CPU time), each summed over the threads.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct WorkTime {
+    pub read: Duration,
+    pub render: Duration,
+    pub write: Duration,
+    pub folders: Duration,
+    pub waited_for_folders: Duration,
 }
 
 /// Resident and peak resident memory of this process in KiB (Linux; zeros elsewhere).
@@ -331,7 +396,7 @@ pub fn build_keeping(config: &SiteConfig, opts: &BuildOptions) -> Result<(BuildR
             return Err(e);
         }
     };
-    let Written { records, files, bytes } = match result {
+    let Written { records, files, bytes, time } = match result {
         Ok(r) if !diags.has_errors() => r,
         Ok(_) => {
             stage.discard();
@@ -342,6 +407,11 @@ pub fn build_keeping(config: &SiteConfig, opts: &BuildOptions) -> Result<(BuildR
             return Err(e);
         }
     };
+    // Read before the commit, which takes the stage; its folder threads are done by now.
+    let work = time.map(|t| {
+        let (waited_for_folders, folders) = stage.folder_time();
+        WorkTime { folders, waited_for_folders, ..t }
+    });
     stage.commit()?;
     laps.lap("swap");
 
@@ -359,6 +429,7 @@ pub fn build_keeping(config: &SiteConfig, opts: &BuildOptions) -> Result<(BuildR
         stages: laps.stages,
         stage_memory: laps.rss,
         stage_cpu: laps.cpu,
+        work,
         warnings: diags.take_sorted(),
         outputs: records,
         unresolved_mentions: unresolved,
@@ -600,9 +671,10 @@ fn render_and_write(
     let bytes = AtomicU64::new(0);
     let files = AtomicU64::new(0);
     let progress = Progress::new((pages.len() + index_pages.len()) as u64, opts.quiet);
+    let writer = OutputWriter { config, kb, renderer, sink: stage, diags, time: PassTime::new(opts.profile) };
     let written: Vec<WrittenPage> = write::folders::filter_map_in_order(pages.len(), |id| {
         progress.tick();
-        write_page(config, kb, renderer, id, stage, diags, mode(keys.as_ref().map(|k| &k.pages), id))
+        writer.page(id, mode(keys.as_ref().map(|k| &k.pages), id))
     });
     // Pages that used syntax highlighting: what the highlight stylesheet depends on.
     let any_highlighted = written.iter().any(|w| w.highlighted);
@@ -620,7 +692,7 @@ fn render_and_write(
     let index_records = write::folders::filter_map_in_order(index_pages.len(), |i| {
         progress.tick();
         let mode = mode(keys.as_ref().map(|k| &k.index), i);
-        let (record, n) = write_index_page(config, kb, renderer, &index_pages[i], stage, diags, mode)?;
+        let (record, n) = writer.index_page(&index_pages[i], mode)?;
         bytes.fetch_add(n, Ordering::Relaxed);
         files.fetch_add(1, Ordering::Relaxed);
         record
@@ -677,7 +749,7 @@ fn render_and_write(
         records.clear();
     }
     records.sort_by(|a, b| a.output.cmp(&b.output));
-    Ok(Written { records, files: files.into_inner(), bytes: bytes.into_inner() })
+    Ok(Written { records, files: files.into_inner(), bytes: bytes.into_inner(), time: writer.time.totals() })
 }
 
 /// What a render pass wrote: the records of its outputs (sorted by output; kept only when
@@ -687,14 +759,16 @@ pub struct Written {
     pub records: Vec<OutputRecord>,
     pub files: u64,
     pub bytes: u64,
+    /// Where the render threads' CPU time went, when measured ([`BuildOptions::profile`]).
+    pub time: Option<WorkTime>,
 }
 
 impl Written {
-    /// Both passes as one.
+    /// Both passes as one (the first one's time: only the render pass measures it).
     fn and(mut self, more: Written) -> Written {
         self.records.extend(more.records);
         self.records.sort_by(|a, b| a.output.cmp(&b.output));
-        Written { records: self.records, files: self.files + more.files, bytes: self.bytes + more.bytes }
+        Written { files: self.files + more.files, bytes: self.bytes + more.bytes, ..self }
     }
 }
 
@@ -737,7 +811,7 @@ pub struct WrittenPage {
     pub highlighted: bool,
 }
 
-/// How [`write_page`] and [`write_index_page`] make an output.
+/// How [`OutputWriter::page`] and [`OutputWriter::index_page`] make an output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WriteMode {
     /// Render and write it.
@@ -758,77 +832,82 @@ impl WriteMode {
     }
 }
 
-/// Renders page `id` and writes it to `sink`; problems go to `diags`.
-pub fn write_page(
-    config: &SiteConfig,
-    kb: &KbRender<'_>,
-    renderer: &Renderer<'_>,
-    id: PageId,
-    sink: &dyn Sink,
-    diags: &Diagnostics,
-    mode: WriteMode,
-) -> Option<WrittenPage> {
-    let pages = kb.pages;
-    let page = &pages[id];
-    if let Some(kept) = sink.reuse(&page.output, mode.key()) {
-        let highlighted = kept.flags & write::HIGHLIGHTED != 0;
-        return Some(WrittenPage { id, record: None, bytes: kept.len, highlighted });
-    }
-    let fail = |msg: String| diags.error(&page.loaded.file.abs, None, msg);
-    let body = load::reread_body(&page.loaded).map_err(fail).ok()?;
-    let linker = kb.linker(id);
-    let linker: Option<&dyn TextLinker> = if config.kb.cross_links { Some(&linker) } else { None };
-    // Moved in (`object`), not copied: `json!` would serialize `page.kb` again.
-    let extra = kb.page_kb(id).map(|k| crate::render::kb::object([("kb", k)]));
-    let structured = extra.is_some() && config.kb.render == "structured";
-    let rendered = renderer.render_page(page, &body, linker, extra, structured).map_err(fail).ok()?;
-    let flags = if rendered.highlighted { write::HIGHLIGHTED } else { 0 };
-    sink.write_made(&page.output, mode.key(), flags, rendered.html.as_bytes())
-        .map_err(|e| fail(format!("{e:#}")))
-        .ok()?;
-    let record = (mode == WriteMode::Record).then(|| {
-        // An article also shows who cites it and its neighbours.
-        let mut lists: Vec<String> = kb.kb.cited_by[id].iter().map(|&p| pages[p].rel().to_string()).collect();
-        let (prev, next) = kb.kb.neighbours[id];
-        lists.extend(prev.into_iter().chain(next).map(|p| pages[p].rel().to_string()));
-        OutputRecord {
-            output: page.output.clone(),
-            source: Some(page.rel().to_string()),
-            templates: rendered.layouts,
-            lists,
-        }
-    });
-    Some(WrittenPage { id, record, bytes: rendered.html.len() as u64, highlighted: rendered.highlighted })
+/// Renders outputs and writes them to a sink: what a render pass's threads share. Problems go
+/// to `diags`; with `time` on, where the threads' CPU time went is added up.
+pub struct OutputWriter<'a> {
+    pub config: &'a SiteConfig,
+    pub kb: &'a KbRender<'a>,
+    pub renderer: &'a Renderer<'a>,
+    pub sink: &'a dyn Sink,
+    pub diags: &'a Diagnostics,
+    pub time: PassTime,
 }
 
-/// Renders a generated index page and writes it to `sink`; returns its size and, when asked
-/// for, its record.
-pub fn write_index_page(
-    config: &SiteConfig,
-    kb: &KbRender<'_>,
-    renderer: &Renderer<'_>,
-    g: &GeneratedPage,
-    sink: &dyn Sink,
-    diags: &Diagnostics,
-    mode: WriteMode,
-) -> Option<(Option<OutputRecord>, u64)> {
-    if let Some(kept) = sink.reuse(&g.output, mode.key()) {
-        return Some((None, kept.len));
+impl OutputWriter<'_> {
+    /// Renders page `id` and writes it.
+    pub fn page(&self, id: PageId, mode: WriteMode) -> Option<WrittenPage> {
+        let OutputWriter { config, kb, renderer, sink, diags, .. } = *self;
+        let pages = kb.pages;
+        let page = &pages[id];
+        if let Some(kept) = sink.reuse(&page.output, mode.key()) {
+            let highlighted = kept.flags & write::HIGHLIGHTED != 0;
+            return Some(WrittenPage { id, record: None, bytes: kept.len, highlighted });
+        }
+        let fail = |msg: String| diags.error(&page.loaded.file.abs, None, msg);
+        let body = self.time.measure(Work::Read, || load::reread_body(&page.loaded)).map_err(fail).ok()?;
+        let rendered = self.time.measure(Work::Render, || {
+            let linker = kb.linker(id);
+            let linker: Option<&dyn TextLinker> = if config.kb.cross_links { Some(&linker) } else { None };
+            // Moved in (`object`), not copied: `json!` would serialize `page.kb` again.
+            let extra = kb.page_kb(id).map(|k| crate::render::kb::object([("kb", k)]));
+            let structured = extra.is_some() && config.kb.render == "structured";
+            renderer.render_page(page, &body, linker, extra, structured)
+        });
+        let rendered = rendered.map_err(fail).ok()?;
+        let flags = if rendered.highlighted { write::HIGHLIGHTED } else { 0 };
+        self.time
+            .measure(Work::Write, || sink.write_made(&page.output, mode.key(), flags, rendered.html.as_bytes()))
+            .map_err(|e| fail(format!("{e:#}")))
+            .ok()?;
+        let record = (mode == WriteMode::Record).then(|| {
+            // An article also shows who cites it and its neighbours.
+            let mut lists: Vec<String> = kb.kb.cited_by[id].iter().map(|&p| pages[p].rel().to_string()).collect();
+            let (prev, next) = kb.kb.neighbours[id];
+            lists.extend(prev.into_iter().chain(next).map(|p| pages[p].rel().to_string()));
+            OutputRecord {
+                output: page.output.clone(),
+                source: Some(page.rel().to_string()),
+                templates: rendered.layouts,
+                lists,
+            }
+        });
+        Some(WrittenPage { id, record, bytes: rendered.html.len() as u64, highlighted: rendered.highlighted })
     }
-    let html = renderer
-        .render_template(g.template, kb.page_json(g))
-        .map_err(|msg| diags.error(&config.templates_dir.join(g.template), None, msg))
-        .ok()?;
-    sink.write_made(&g.output, mode.key(), 0, html.as_bytes())
-        .map_err(|e| diags.error(&config.output, None, format!("{e:#}")))
-        .ok()?;
-    let record = (mode == WriteMode::Record).then(|| OutputRecord {
-        output: g.output.clone(),
-        source: None,
-        templates: renderer.template_chain(g.template),
-        lists: g.lists.iter().map(|&p| kb.pages[p].rel().to_string()).collect(),
-    });
-    Some((record, html.len() as u64))
+
+    /// Renders a generated index page and writes it; returns its size and, when asked for, its
+    /// record.
+    pub fn index_page(&self, g: &GeneratedPage, mode: WriteMode) -> Option<(Option<OutputRecord>, u64)> {
+        let OutputWriter { config, kb, renderer, sink, diags, .. } = *self;
+        if let Some(kept) = sink.reuse(&g.output, mode.key()) {
+            return Some((None, kept.len));
+        }
+        let html = self
+            .time
+            .measure(Work::Render, || renderer.render_template(g.template, kb.page_json(g)))
+            .map_err(|msg| diags.error(&config.templates_dir.join(g.template), None, msg))
+            .ok()?;
+        self.time
+            .measure(Work::Write, || sink.write_made(&g.output, mode.key(), 0, html.as_bytes()))
+            .map_err(|e| diags.error(&config.output, None, format!("{e:#}")))
+            .ok()?;
+        let record = (mode == WriteMode::Record).then(|| OutputRecord {
+            output: g.output.clone(),
+            source: None,
+            templates: renderer.template_chain(g.template),
+            lists: g.lists.iter().map(|&p| kb.pages[p].rel().to_string()).collect(),
+        });
+        Some((record, html.len() as u64))
+    }
 }
 
 /// Renders the site's 404 page from the `404.html` template (when no page or file of the site
@@ -911,5 +990,29 @@ mod tests {
         if let Ok(own) = std::fs::read_to_string("/proc/self/stat") {
             assert!(CpuTime::parse(&own).is_some(), "{own}");
         }
+    }
+
+    #[test]
+    fn pass_time_adds_each_kind_of_work_only_when_on() {
+        let burn = |d: Duration| {
+            let start = write::folders::thread_cpu();
+            while write::folders::thread_cpu() - start < d {}
+            7
+        };
+        let off = PassTime::new(false);
+        assert_eq!(off.measure(Work::Render, || burn(Duration::from_millis(1))), 7);
+        assert_eq!(off.totals(), None);
+
+        let on = PassTime::new(true);
+        std::thread::scope(|s| {
+            for _ in 0..2 {
+                s.spawn(|| on.measure(Work::Render, || burn(Duration::from_millis(20))));
+            }
+        });
+        on.measure(Work::Write, || burn(Duration::from_millis(5)));
+        let t = on.totals().unwrap();
+        assert!(t.render >= Duration::from_millis(40), "{t:?}"); // summed over both threads
+        assert!(t.write >= Duration::from_millis(5) && t.write < t.render, "{t:?}");
+        assert_eq!(t.read, Duration::ZERO);
     }
 }

@@ -42,7 +42,8 @@ enum Command {
         /// No progress bar, no summary line.
         #[arg(long, short)]
         quiet: bool,
-        /// Print where the time went, per stage.
+        /// Print where the time went, per stage (time, CPU, memory), and how render+write split its
+        /// CPU: reading sources, rendering, writing, making folders.
         #[arg(long, short = 'v', alias = "verbose")]
         profile: bool,
         /// Render every page again. By default a rebuild keeps the pages, index pages and search
@@ -122,7 +123,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Build { root, output, baseurl, quiet, profile, full } => {
             let started = Instant::now();
             let config = SiteConfig::load(&root, &Overrides { output, baseurl })?;
-            let report = build(&config, &BuildOptions { quiet, full, ..Default::default() })?;
+            let report = build(&config, &BuildOptions { quiet, full, profile, ..Default::default() })?;
             for w in &report.warnings {
                 if !quiet {
                     eprintln!("{w}");
@@ -143,6 +144,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         cpu.cores(*d),
                         rss / 1024,
                         peak / 1024
+                    );
+                }
+                if let Some(w) = report.work {
+                    eprintln!(
+                        "  render+write, CPU summed over threads: reading sources {:.2} s, rendering {:.2} s, \
+                         writing {:.2} s; making folders {:.2} s (its threads run into the next stage); \
+                         writers waited {:.2} s for folders",
+                        w.read.as_secs_f64(),
+                        w.render.as_secs_f64(),
+                        w.write.as_secs_f64(),
+                        w.folders.as_secs_f64(),
+                        w.waited_for_folders.as_secs_f64()
                     );
                 }
             }

@@ -215,3 +215,31 @@ fn kb_terms_link_to_their_pages_and_terms_without_a_page_stay_text() {
         assert!(read(&out, &format!("{page}/index.html")).contains("/kbarchive/kb/001/Q1001/"), "{page}");
     }
 }
+
+#[test]
+fn profile_prints_each_stage_and_where_render_and_write_spent_their_cpu() {
+    let (_tmp, root) = fixture("basic");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kbsite"))
+        .args(["build", "-q", "-v", "--root"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for stage in ["load", "analyze", "render+write", "redirects+search", "swap"] {
+        assert!(err.lines().any(|l| l.trim_start().starts_with(&format!("{stage} "))), "{stage}: {err}");
+    }
+    let split =
+        err.lines().find(|l| l.contains("render+write, CPU summed over threads")).unwrap_or_else(|| panic!("{err}"));
+    for part in ["reading sources", "rendering", "writing", "making folders", "waited"] {
+        assert!(split.contains(part), "{part}: {split}");
+    }
+
+    // The report has the split only when asked for it (measuring costs system calls).
+    let config = kbsite::config::SiteConfig::load(&root, &Default::default()).unwrap();
+    let plain = kbsite::build::BuildOptions { quiet: true, ..Default::default() };
+    assert_eq!(kbsite::build::build(&config, &plain).unwrap().work, None);
+    let profiled = kbsite::build::BuildOptions { profile: true, ..plain };
+    let work = kbsite::build::build(&config, &profiled).unwrap().work.unwrap();
+    assert!(work.render > std::time::Duration::ZERO, "{work:?}");
+}

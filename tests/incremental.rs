@@ -101,8 +101,11 @@ impl Site {
         let clean = tempfile::tempdir().unwrap();
         let overrides = Overrides { output: Some(clean.path().join("out")), ..Default::default() };
         let config = SiteConfig::load(&self.root, &overrides).unwrap();
-        build(&config, &BuildOptions { quiet: true, inject: Some(inject_script()), record_outputs: true, full: false })
-            .unwrap();
+        build(
+            &config,
+            &BuildOptions { quiet: true, inject: Some(inject_script()), record_outputs: true, ..Default::default() },
+        )
+        .unwrap();
         assert_same_tree(&self.out(), &clean.path().join("out"), "incremental output");
     }
 }

@@ -371,14 +371,19 @@ impl LiveSite {
         let overlay = Overlay::create(&config.output)?;
         let mut renderer = Renderer::new(config, &prepared.templates);
         renderer.inject = opts.inject.clone();
+        let writer = build::OutputWriter {
+            config,
+            kb: &kb_render,
+            renderer: &renderer,
+            sink: &overlay,
+            diags: &diags,
+            time: build::PassTime::new(false),
+        };
         let rendered: Vec<WrittenPage> = io_pool.install(|| {
             dirty_index.par_iter().for_each(|&i| {
-                build::write_index_page(config, &kb_render, &renderer, &index_pages[i], &overlay, &diags, Plain);
+                writer.index_page(&index_pages[i], Plain);
             });
-            dirty_pages
-                .par_iter()
-                .filter_map(|&id| build::write_page(config, &kb_render, &renderer, id, &overlay, &diags, Plain))
-                .collect()
+            dirty_pages.par_iter().filter_map(|&id| writer.page(id, Plain)).collect()
         });
         for a in &dirty_assets {
             if let Err(e) = crate::write::Sink::copy(&overlay, &a.file.abs, &a.output) {

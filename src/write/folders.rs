@@ -12,8 +12,10 @@
 
 use std::io::ErrorKind;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
@@ -84,6 +86,10 @@ impl Progress {
 struct Shared {
     progress: Mutex<Progress>,
     moved: Condvar,
+    /// Nanoseconds writers spent waiting for folders (summed over the writers).
+    waited: AtomicU64,
+    /// CPU nanoseconds of the folder threads that have finished.
+    cpu: AtomicU64,
 }
 
 impl Shared {
@@ -157,10 +163,24 @@ impl Folders {
         loop {
             let before = self.shared.get();
             match make() {
-                Err(e) if !before.done() && folder_missing(&e) => self.shared.wait_past(before.made),
+                Err(e) if !before.done() && folder_missing(&e) => {
+                    let waiting = Instant::now();
+                    self.shared.wait_past(before.made);
+                    self.shared.waited.fetch_add(nanos(waiting.elapsed()), Ordering::Relaxed);
+                }
                 other => return other,
             }
         }
+    }
+
+    /// How long writers waited for folders in [`Folders::when_made`], summed over the writers.
+    pub fn waited(&self) -> Duration {
+        Duration::from_nanos(self.shared.waited.load(Ordering::Relaxed))
+    }
+
+    /// The CPU time of the folder threads (complete once [`Folders::finish`] returned).
+    pub fn cpu(&self) -> Duration {
+        Duration::from_nanos(self.shared.cpu.load(Ordering::Relaxed))
     }
 
     /// Waits for the folder threads; the first error, if any.
@@ -257,12 +277,24 @@ fn make_stream<'a>(
         }
         Ok(())
     });
+    shared.cpu.fetch_add(nanos(thread_cpu()), Ordering::Relaxed);
     shared.update(|p| {
         p.made += unreported;
         p.running -= 1;
         p.failed |= result.is_err();
     });
     result
+}
+
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// The CPU time (user and system) the calling thread has used so far. A system call: not for
+/// every file.
+pub fn thread_cpu() -> Duration {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    Duration::new(u64::try_from(t.tv_sec).unwrap_or(0), u32::try_from(t.tv_nsec).unwrap_or(0))
 }
 
 fn make_one(path: &Path, replace_files: bool) -> std::io::Result<()> {
@@ -309,6 +341,8 @@ mod tests {
         for f in &files {
             assert_eq!(std::fs::read_to_string(dir.path().join(f)).unwrap(), *f);
         }
+        // Every folder thread added its CPU time when it ended.
+        assert!(folders.cpu() > Duration::ZERO);
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
@@ -314,6 +315,12 @@ impl Stage {
     /// Waits until every folder asked of [`Stage::create_dirs`] is made; the first failure.
     pub fn finish_dirs(&self) -> Result<()> {
         self.folders.get().map_or(Ok(()), Folders::finish)
+    }
+
+    /// How long writers waited for folders, and the folder threads' CPU time (see
+    /// [`Folders::waited`], [`Folders::cpu`]).
+    pub fn folder_time(&self) -> (Duration, Duration) {
+        self.folders.get().map_or_else(Default::default, |f| (f.waited(), f.cpu()))
     }
 
     /// Runs `make`, which creates a file, once the file's folder is made.

@@ -15,6 +15,8 @@ use crate::config::SiteConfig;
 use crate::diagnostics::{BuildFailed, Diagnostic, Diagnostics, Severity};
 use crate::incremental::fingerprint;
 use crate::load;
+use crate::measure::resident_kib;
+pub use crate::measure::CpuTime;
 use crate::render::kb::{GeneratedPage, KbRender};
 use crate::render::markdown::TextLinker;
 use crate::render::templates::Templates;
@@ -138,35 +140,6 @@ impl Laps {
     }
 }
 
-/// CPU time of this process, all threads: user and kernel (Linux; zeros elsewhere).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct CpuTime {
-    pub user: Duration,
-    pub system: Duration,
-}
-
-impl CpuTime {
-    pub fn now() -> CpuTime {
-        let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-        CpuTime::parse(&stat).unwrap_or_default()
-    }
-
-    /// From `/proc/<pid>/stat`: utime and stime are fields 14 and 15, in USER_HZ ticks (100 per
-    /// second on Linux). The command name (field 2) may hold spaces, so fields count after `)`.
-    fn parse(stat: &str) -> Option<CpuTime> {
-        let mut after = stat.rsplit_once(')')?.1.split_whitespace();
-        let ticks = |v: &str| v.parse::<u64>().ok().map(|t| Duration::from_millis(t * 10));
-        let user = ticks(after.nth(11)?)?;
-        let system = ticks(after.next()?)?;
-        Some(CpuTime { user, system })
-    }
-
-    /// Cores kept busy on average over `wall`.
-    pub fn cores(&self, wall: Duration) -> f64 {
-        (self.user + self.system).as_secs_f64() / wall.as_secs_f64().max(1e-9)
-    }
-}
-
 /// The kinds of work [`PassTime`] tells apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Work {
@@ -197,9 +170,9 @@ impl PassTime {
         if !self.on {
             return f();
         }
-        let start = write::folders::thread_cpu();
+        let start = crate::measure::thread_cpu();
         let out = f();
-        let spent = write::folders::thread_cpu().saturating_sub(start);
+        let spent = crate::measure::thread_cpu().saturating_sub(start);
         self.nanos[work as usize].fetch_add(u64::try_from(spent.as_nanos()).unwrap_or(u64::MAX), Ordering::Relaxed);
         out
     }
@@ -226,20 +199,6 @@ pub struct WorkTime {
     pub write: Duration,
     pub folders: Duration,
     pub waited_for_folders: Duration,
-}
-
-/// Resident and peak resident memory of this process in KiB (Linux; zeros elsewhere).
-pub fn resident_kib() -> (u64, u64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
 }
 
 /// What loading keeps of each page besides its front matter.
@@ -978,25 +937,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cpu_time_reads_utime_and_stime_after_the_command_name() {
-        // pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime …
-        let stat = "4242 (kb site) x) R 1 4242 4242 0 -1 4194560 1000 0 0 0 1234 56 0 0 20 0 3 0";
-        let cpu = CpuTime::parse(stat).unwrap();
-        assert_eq!(cpu.user, Duration::from_millis(12_340));
-        assert_eq!(cpu.system, Duration::from_millis(560));
-        assert!((cpu.cores(Duration::from_millis(6_450)) - 2.0).abs() < 1e-9);
-        assert_eq!(CpuTime::parse("garbage"), None);
-        // The live process's own line parses (on Linux).
-        if let Ok(own) = std::fs::read_to_string("/proc/self/stat") {
-            assert!(CpuTime::parse(&own).is_some(), "{own}");
-        }
-    }
-
-    #[test]
     fn pass_time_adds_each_kind_of_work_only_when_on() {
         let burn = |d: Duration| {
-            let start = write::folders::thread_cpu();
-            while write::folders::thread_cpu() - start < d {}
+            let start = crate::measure::thread_cpu();
+            while crate::measure::thread_cpu() - start < d {}
             7
         };
         let off = PassTime::new(false);

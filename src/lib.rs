@@ -11,6 +11,7 @@ pub mod diagnostics;
 pub mod incremental;
 pub mod init;
 pub mod load;
+pub mod measure;
 pub mod publish;
 pub mod render;
 pub mod search;

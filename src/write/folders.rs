@@ -277,7 +277,7 @@ fn make_stream<'a>(
         }
         Ok(())
     });
-    shared.cpu.fetch_add(nanos(thread_cpu()), Ordering::Relaxed);
+    shared.cpu.fetch_add(nanos(crate::measure::thread_cpu()), Ordering::Relaxed);
     shared.update(|p| {
         p.made += unreported;
         p.running -= 1;
@@ -288,13 +288,6 @@ fn make_stream<'a>(
 
 fn nanos(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
-}
-
-/// The CPU time (user and system) the calling thread has used so far. A system call: not for
-/// every file.
-pub fn thread_cpu() -> Duration {
-    let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
-    Duration::new(u64::try_from(t.tv_sec).unwrap_or(0), u32::try_from(t.tv_nsec).unwrap_or(0))
 }
 
 fn make_one(path: &Path, replace_files: bool) -> std::io::Result<()> {

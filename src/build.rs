@@ -320,18 +320,17 @@ pub fn build_keeping(config: &SiteConfig, opts: &BuildOptions) -> Result<(BuildR
     // The redirect pages mostly wait for their folders, the last to be made (see
     // `write_redirects`), and a reused folder's stale files are listed and removed after them:
     // the search stage uses the cores meanwhile.
+    // A build that already failed writes nothing more: its folder is discarded.
     let (redirects, search) = std::thread::scope(|scope| {
-        let redirects = result.is_ok().then(|| {
+        let redirects = ok.then(|| {
             scope.spawn(|| {
                 // One thread per core (the writes mostly wait for folders); the render pool's
                 // threads are gone, with the memory they held.
                 let pool = rayon::ThreadPoolBuilder::new().thread_name(|i| format!("kbsite-redirects-{i}")).build()?;
                 let written = pool.install(|| write_redirects(config, &prepared, &stage, opts))?;
-                if ok {
-                    // Everything but the search index (whose writer cleans up after itself) is
-                    // written: clear out what a reused folder holds from older builds.
-                    stage.remove_stale()?;
-                }
+                // Everything but the search index (whose writer cleans up after itself) is
+                // written: clear out what a reused folder holds from older builds.
+                stage.remove_stale()?;
                 Ok(written)
             })
         });

@@ -153,7 +153,7 @@ pub enum Work {
 
 /// CPU time a render pass's threads spent per kind of work, summed over the threads, for
 /// `kbsite build -v`. Off (the default), it measures nothing: reading a thread's CPU clock is a
-/// system call, four per page.
+/// system call (four per page: one at each boundary of a [`Lap`]).
 #[derive(Debug, Default)]
 pub struct PassTime {
     on: bool,
@@ -165,15 +165,16 @@ impl PassTime {
         PassTime { on, ..Default::default() }
     }
 
+    /// Starts timing consecutive pieces of work on this thread (see [`Lap::mark`]).
+    pub fn lap(&self) -> Lap<'_> {
+        Lap { time: self, since: self.on.then(crate::measure::thread_cpu) }
+    }
+
     /// Runs `f`, adding the CPU time this thread spent in it to `work` (when on).
     pub fn measure<T>(&self, work: Work, f: impl FnOnce() -> T) -> T {
-        if !self.on {
-            return f();
-        }
-        let start = crate::measure::thread_cpu();
+        let mut lap = self.lap();
         let out = f();
-        let spent = crate::measure::thread_cpu().saturating_sub(start);
-        self.nanos[work as usize].fetch_add(u64::try_from(spent.as_nanos()).unwrap_or(u64::MAX), Ordering::Relaxed);
+        lap.mark(work);
         out
     }
 
@@ -186,6 +187,26 @@ impl PassTime {
             write: get(Work::Write),
             ..Default::default()
         })
+    }
+}
+
+/// Consecutive pieces of work on one thread: each [`Lap::mark`] adds the CPU time since the
+/// previous one (or since [`PassTime::lap`]), so each boundary reads the clock once.
+pub struct Lap<'a> {
+    time: &'a PassTime,
+    /// The thread's CPU clock at the last boundary; `None` when the timer is off.
+    since: Option<Duration>,
+}
+
+impl Lap<'_> {
+    /// Adds the CPU time since the last boundary to `work`.
+    pub fn mark(&mut self, work: Work) {
+        if let Some(since) = self.since {
+            let now = crate::measure::thread_cpu();
+            let spent = crate::measure::nanos(now.saturating_sub(since));
+            self.time.nanos[work as usize].fetch_add(spent, Ordering::Relaxed);
+            self.since = Some(now);
+        }
     }
 }
 
@@ -812,21 +833,21 @@ impl OutputWriter<'_> {
             return Some(WrittenPage { id, record: None, bytes: kept.len, highlighted });
         }
         let fail = |msg: String| diags.error(&page.loaded.file.abs, None, msg);
-        let body = self.time.measure(Work::Read, || load::reread_body(&page.loaded)).map_err(fail).ok()?;
-        let rendered = self.time.measure(Work::Render, || {
-            let linker = kb.linker(id);
-            let linker: Option<&dyn TextLinker> = if config.kb.cross_links { Some(&linker) } else { None };
-            // Moved in (`object`), not copied: `json!` would serialize `page.kb` again.
-            let extra = kb.page_kb(id).map(|k| crate::render::kb::object([("kb", k)]));
-            let structured = extra.is_some() && config.kb.render == "structured";
-            renderer.render_page(page, &body, linker, extra, structured)
-        });
-        let rendered = rendered.map_err(fail).ok()?;
+        let mut lap = self.time.lap();
+        let body = load::reread_body(&page.loaded).map_err(fail).ok()?;
+        lap.mark(Work::Read);
+        let linker = kb.linker(id);
+        let linker: Option<&dyn TextLinker> = if config.kb.cross_links { Some(&linker) } else { None };
+        // Moved in (`object`), not copied: `json!` would serialize `page.kb` again.
+        let extra = kb.page_kb(id).map(|k| crate::render::kb::object([("kb", k)]));
+        let structured = extra.is_some() && config.kb.render == "structured";
+        let rendered = renderer.render_page(page, &body, linker, extra, structured).map_err(fail).ok()?;
+        lap.mark(Work::Render);
         let flags = if rendered.highlighted { write::HIGHLIGHTED } else { 0 };
-        self.time
-            .measure(Work::Write, || sink.write_made(&page.output, mode.key(), flags, rendered.html.as_bytes()))
+        sink.write_made(&page.output, mode.key(), flags, rendered.html.as_bytes())
             .map_err(|e| fail(format!("{e:#}")))
             .ok()?;
+        lap.mark(Work::Write);
         let record = (mode == WriteMode::Record).then(|| {
             // An article also shows who cites it and its neighbours.
             let mut lists: Vec<String> = kb.kb.cited_by[id].iter().map(|&p| pages[p].rel().to_string()).collect();
@@ -849,15 +870,16 @@ impl OutputWriter<'_> {
         if let Some(kept) = sink.reuse(&g.output, mode.key()) {
             return Some((None, kept.len));
         }
-        let html = self
-            .time
-            .measure(Work::Render, || renderer.render_template(g.template, kb.page_json(g)))
+        let mut lap = self.time.lap();
+        let html = renderer
+            .render_template(g.template, kb.page_json(g))
             .map_err(|msg| diags.error(&config.templates_dir.join(g.template), None, msg))
             .ok()?;
-        self.time
-            .measure(Work::Write, || sink.write_made(&g.output, mode.key(), 0, html.as_bytes()))
+        lap.mark(Work::Render);
+        sink.write_made(&g.output, mode.key(), 0, html.as_bytes())
             .map_err(|e| diags.error(&config.output, None, format!("{e:#}")))
             .ok()?;
+        lap.mark(Work::Write);
         let record = (mode == WriteMode::Record).then(|| OutputRecord {
             output: g.output.clone(),
             source: None,

@@ -17,6 +17,8 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use crate::measure::{nanos, thread_cpu};
+
 use anyhow::{Context, Result};
 
 /// Every folder a list of output files needs, once each, parents before children, in the order
@@ -277,17 +279,13 @@ fn make_stream<'a>(
         }
         Ok(())
     });
-    shared.cpu.fetch_add(nanos(crate::measure::thread_cpu()), Ordering::Relaxed);
+    shared.cpu.fetch_add(nanos(thread_cpu()), Ordering::Relaxed);
     shared.update(|p| {
         p.made += unreported;
         p.running -= 1;
         p.failed |= result.is_err();
     });
     result
-}
-
-fn nanos(d: Duration) -> u64 {
-    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
 fn make_one(path: &Path, replace_files: bool) -> std::io::Result<()> {

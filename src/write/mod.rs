@@ -115,7 +115,7 @@ pub struct Stage {
     global: u64,
     /// Every file this build left in the folder (written, copied or kept).
     recorded: Recorder,
-    /// The thread making this build's folders (see [`Stage::create_dirs`]).
+    /// The threads making this build's folders (see [`Stage::create_dirs`]).
     folders: OnceLock<Folders>,
     /// Subtrees whose writer cleans up after itself (the search index).
     owned_trees: Mutex<Vec<String>>,

@@ -130,14 +130,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
             if profile {
+                // The first column is as wide as the longest stage name ("redirects+search").
+                let width = report.stages.iter().map(|(stage, _)| stage.len()).max().unwrap_or(0).max(5);
                 eprintln!(
-                    "  {:<14} {:>9} {:>9} {:>9} {:>6} {:>12} {:>12}",
+                    "  {:<width$} {:>9} {:>9} {:>9} {:>6} {:>12} {:>12}",
                     "stage", "time", "user", "system", "cores", "resident", "peak"
                 );
                 let stages = report.stages.iter().zip(&report.stage_memory).zip(&report.stage_cpu);
                 for (((stage, d), (rss, peak)), cpu) in stages {
                     eprintln!(
-                        "  {stage:<14} {:>7.3} s {:>7.2} s {:>7.2} s {:>6.2} {:>8} MiB {:>8} MiB",
+                        "  {stage:<width$} {:>7.3} s {:>7.2} s {:>7.2} s {:>6.2} {:>8} MiB {:>8} MiB",
                         d.as_secs_f64(),
                         cpu.user.as_secs_f64(),
                         cpu.system.as_secs_f64(),

@@ -12,6 +12,8 @@
 #   SKIP_HUGO=1    skip the Hugo run;  SKIP_SAMPLE=1  skip the real-sample run
 #   SKIP_COLD=1    skip the cold-input runs (they need root to drop the page cache)
 #   SAMPLE=DIR     the real archive sample (default ../shared/kbarchive-sample/site)
+#   SETTLE=480     seconds to let pass after this script last deleted outputs before timing
+#                  (bench/settle.sh says why); 0 skips the wait
 #
 # Steps:
 #   1. cargo build --release (kbsite, kbgen, kbfloor);
@@ -45,6 +47,7 @@ set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 ROOT=$(pwd)
+source bench/settle.sh
 
 N=${N:-60000}
 SEED=${SEED:-1}
@@ -138,6 +141,7 @@ if [[ -d $RUNS ]]; then
     mv "$RUNS" "$OLD_RUNS"
 fi
 mkdir -p "$RUNS"
+settle  # before warming: idle file pages are evicted after about a minute
 warm_dirs=("$CORPUS" "$HUGO_SRC")
 (( HAVE_SAMPLE )) && warm_dirs+=("$SAMPLE_COPY")
 find "${warm_dirs[@]}" -type f -print0 | xargs -0 cat >/dev/null
@@ -352,4 +356,5 @@ echo "floor wall = kbfloor's own timing of the writes; details in $RUNS/*.log, $
 if [[ -n $OLD_RUNS ]]; then
     echo "removing the previous run's outputs ($OLD_RUNS)"
     rm -rf "$OLD_RUNS"
+    mark_deleted
 fi

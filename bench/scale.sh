@@ -10,7 +10,9 @@
 #   N=2000 ROUNDS=1 bench/scale.sh # quicker
 #   RAM=1 bench/scale.sh           # each run on a fresh ext4 in RAM (bench/ram-ext4.sh; root)
 #
-# Environment: N (default 60000), SEED (1), ROUNDS (2), RAM (unset: bench/out/scale on the disk).
+# Environment: N (default 60000), SEED (1), ROUNDS (2), RAM (unset: bench/out/scale on the disk),
+# SETTLE (480: seconds since the last deletion of old runs before timing on the disk; see
+# bench/settle.sh).
 # Corpora are generated once by kbgen (bench/out/corpus-<N>, shared with bench/run.sh). Each
 # timed run writes into a fresh folder; on the disk they are deleted only after the last run
 # (ext4 creates files slowly for a while after many were deleted). Inputs are warmed before each
@@ -19,6 +21,7 @@
 set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
+source bench/settle.sh
 
 N=${N:-60000}
 SEED=${SEED:-1}
@@ -48,6 +51,7 @@ if [[ -d $RUNS ]]; then
 fi
 mkdir -p "$RUNS"
 results=$RUNS/results.txt
+[[ -z ${RAM:-} ]] && settle  # the RAM file systems are fresh; before warming (pages idle ~1 min are evicted)
 
 # run NAME OUTPUT CMD…: one timed run writing into OUTPUT (a fresh folder, or $OUT of a fresh
 # RAM file system with RAM=1); appends "NAME wall user sys rss_kb" to $results.
@@ -113,6 +117,6 @@ echo "(target: build ${sizes[1]} articles within 2.2x the time of ${sizes[0]}; r
 
 # Delete the old runs only now, in the background (see above).
 for old in "$RUNS".old.*; do
-    [[ -d $old ]] && (rm -rf "$old" &)
+    [[ -d $old ]] && ( (rm -rf "$old" && mark_deleted) &)
 done
 exit 0

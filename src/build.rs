@@ -448,6 +448,7 @@ pub(crate) fn build_search_index(
         false => 0,
     };
     if sink.reuse_tree("search", key) {
+        search::make_folders(&dir.join("search")).context("failed to write the search index")?;
         return client().map(|()| SearchIndex::Kept);
     }
     let mut builder = search::SearchIndexBuilder::new();

@@ -239,7 +239,8 @@ fn profile_prints_each_stage_and_where_render_and_write_spent_their_cpu() {
     let config = kbsite::config::SiteConfig::load(&root, &Default::default()).unwrap();
     let plain = kbsite::build::BuildOptions { quiet: true, ..Default::default() };
     assert_eq!(kbsite::build::build(&config, &plain).unwrap().work, None);
-    let profiled = kbsite::build::BuildOptions { profile: true, ..plain };
+    // `--full`: this second build would otherwise link every page from the first, rendering none.
+    let profiled = kbsite::build::BuildOptions { profile: true, full: true, ..plain };
     let work = kbsite::build::build(&config, &profiled).unwrap().work.unwrap();
     assert!(work.render > std::time::Duration::ZERO, "{work:?}");
 }

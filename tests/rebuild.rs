@@ -112,11 +112,14 @@ fn a_rebuild_after_edits_equals_a_clean_build() {
     assert!(!first.search_kept, "titles and texts changed");
     let cited = read(&site.out(), "kb/999/Q999999/index.html");
     assert!(cited.contains("Renamed: "), "the new article is rendered");
-    // The next build reuses the other folder, also made before the edits; the one after that
-    // reuses the first rebuild's, which has them all.
+    // The next build reuses the other folder, also made before the edits: what they changed is
+    // linked from the live site (the first rebuild's), so nothing is made again; the one after
+    // that reuses the first rebuild's folder, which has them all.
     let second = site.build(false);
     site.assert_same_as_clean_build();
-    assert_eq!(second.files_kept, first.files_kept);
+    let rendered = (second.pages + second.index_pages) as u64;
+    assert!(second.files_kept >= rendered, "{} kept of {rendered}", second.files_kept);
+    assert!(second.search_kept, "the live site's index is linked");
     let third = site.build(false);
     assert!(third.files_kept >= (third.pages + third.index_pages) as u64 && third.search_kept);
     site.assert_same_as_clean_build();
@@ -196,13 +199,23 @@ fn the_manifest_is_kept_beside_the_output_and_a_damaged_one_is_ignored() {
     assert!(manifest("public.kbsite-manifest").is_file());
     assert!(manifest("public.kbsite-old-manifest").is_file());
     assert!(!tree(&site.out()).keys().any(|k| k.contains("kbsite-manifest")), "nothing of it in the site");
-    let bytes = std::fs::read(manifest("public.kbsite-old-manifest")).unwrap();
-    std::fs::write(manifest("public.kbsite-old-manifest"), &bytes[..bytes.len() / 2]).unwrap();
+    let damage = |name: &str| {
+        let bytes = std::fs::read(manifest(name)).unwrap();
+        std::fs::write(manifest(name), &bytes[..bytes.len() / 2]).unwrap();
+    };
+    // The reused folder's manifest damaged: the live site's, intact, serves (its files linked).
+    damage("public.kbsite-old-manifest");
     let third = site.build(false);
-    assert!(third.files_kept == 0 && !third.search_kept, "{} kept", third.files_kept);
+    assert!(third.files_kept > 0 && third.search_kept, "{} kept", third.files_kept);
     site.assert_same_as_clean_build();
+    // Both damaged: nothing is kept.
+    damage("public.kbsite-manifest");
+    damage("public.kbsite-old-manifest");
     let fourth = site.build(false);
-    assert!(fourth.files_kept > 0, "the other folder's manifest was intact");
+    assert!(fourth.files_kept == 0 && !fourth.search_kept, "{} kept", fourth.files_kept);
+    site.assert_same_as_clean_build();
+    let fifth = site.build(false);
+    assert!(fifth.files_kept > 0, "the fourth build's manifest was intact");
 }
 
 fn output_of(article: &str) -> String {

@@ -106,6 +106,7 @@ mod tests;
 
 pub use builder::{analyze_doc, DocTerms, SearchIndexBuilder, WriteOptions};
 pub use reader::{DocRecord, Filters, Hit, ResultPage, SearchIndex};
+pub use writer::make_folders;
 
 /// The browser client, written by the build as `<output>/search/search.js`.
 pub const CLIENT_JS: &str = include_str!("search.js");

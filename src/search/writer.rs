@@ -138,6 +138,12 @@ fn combine(h: u64, x: u64) -> u64 {
     (h.rotate_left(5) ^ x).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
+/// Makes the index's subfolders under `dir` (an index kept by linking its files, see
+/// `Stage::reuse_tree`, lacks those that hold no file).
+pub fn make_folders(dir: &Path) -> io::Result<()> {
+    INDEX_FOLDERS.iter().try_for_each(|(sub, _)| fs::create_dir_all(dir.join(sub)))
+}
+
 /// The index's subfolders and the extension of the files it writes there.
 const INDEX_FOLDERS: [(&str, &str); 4] = [("d", ".bin"), ("p", ".bin"), ("c", ".json"), ("f", ".bin")];
 

@@ -97,21 +97,24 @@ impl Sink for Stage {
 ///
 /// The reused folder's [`Manifest`] says what each of its files holds and was made from: a file
 /// that would be written with the same bytes is left alone ([`Stage::write`]), and one whose
-/// inputs are unchanged need not even be rendered ([`Stage::reuse`]). With no folder to reuse,
-/// the live output's manifest serves, and such files are hard-linked from it (`Stage::keep`).
-/// Every file this build leaves is recorded for the next build that reuses this folder.
+/// inputs are unchanged need not even be rendered ([`Stage::reuse`]). The live output's manifest
+/// serves the same way for files the reused folder does not have as they are now (a new folder
+/// has none; a reused one is two builds old): those are hard-linked from the live output
+/// (`Stage::link_live`). Every file this build leaves is recorded for the next build that reuses
+/// this folder.
 /// The live output is untouched until [`Stage::commit`] renames it aside.
 pub struct Stage {
     pub output: PathBuf,
     pub dir: PathBuf,
-    /// What the reused folder held; for a new folder, what the live output holds when it has a
-    /// manifest (its unchanged files are hard-linked: see [`Stage::keep`]), else nothing.
+    /// What the reused folder held (nothing for a new folder, or one an interrupted build left).
     previous: Manifest,
-    /// The live output, when `previous` describes it rather than this folder.
-    link_from: Option<PathBuf>,
+    /// What the live output holds, when it has a manifest: its files this build would make again
+    /// as they are are hard-linked from it (see `Stage::link_live`). Read at the first file this
+    /// folder does not have as current (never, in a build that changes nothing).
+    live: OnceLock<Manifest>,
     /// Hard links work here (cleared at the first failure other than a missing file).
     links_work: AtomicBool,
-    /// The build settings input keys are computed under; `previous` keys count only when equal.
+    /// The build settings input keys are computed under; a manifest's keys count only when equal.
     global: u64,
     /// Every file this build left in the folder (written, copied or kept).
     recorded: Recorder,
@@ -150,19 +153,14 @@ impl Stage {
         // The manifest of a folder being reused is read and removed: once this build starts
         // writing, it no longer describes the folder (a new one is written by `commit`).
         let old_manifest = manifest_path(&old);
-        let (reused, previous, link_from) = if dir.is_dir() {
-            (true, Manifest::default(), None) // left by an interrupted build: no manifest describes it
+        let (reused, previous) = if dir.is_dir() {
+            (true, Manifest::default()) // left by an interrupted build: no manifest describes it
         } else if old.is_dir() {
             std::fs::rename(&old, &dir).with_context(|| format!("failed to reuse `{}`", old.display()))?;
-            (true, Manifest::read(&old_manifest).unwrap_or_default(), None)
+            (true, Manifest::read(&old_manifest).unwrap_or_default())
         } else {
             std::fs::create_dir(&dir).with_context(|| format!("failed to create `{}`", dir.display()))?;
-            // No folder to reuse (the second build into this output): the live site's unchanged
-            // files are linked instead of made again.
-            match Manifest::read(&manifest_path(output)) {
-                Some(live) if output.is_dir() => (false, live, Some(output.to_path_buf())),
-                _ => (false, Manifest::default(), None),
-            }
+            (false, Manifest::default())
         };
         remove_if_present(&old_manifest)?;
         remove_if_present(&manifest_path(&dir))?;
@@ -170,7 +168,7 @@ impl Stage {
             output: output.to_path_buf(),
             dir,
             previous,
-            link_from,
+            live: OnceLock::new(),
             links_work: AtomicBool::new(true),
             global,
             recorded: Recorder::default(),
@@ -200,82 +198,164 @@ impl Stage {
         self.unchanged.load(Ordering::Relaxed)
     }
 
-    /// Whether input key `key` may keep a file: a real key, under the build settings the
-    /// reused folder was made with, and not a `--full` build.
-    fn keys_count(&self, key: u64) -> bool {
-        key != 0 && !self.render_everything && self.previous.global == self.global
+    /// Whether input key `key` may keep a file that `manifest` describes: a real key, under the
+    /// build settings that manifest's build had, and not a `--full` build.
+    fn keys_count(&self, manifest: &Manifest, key: u64) -> bool {
+        key != 0 && !self.render_everything && manifest.global == self.global
     }
 
-    /// The previous entry for `rel` when its file is still exactly as recorded.
-    fn intact(&self, rel: &str) -> Option<Entry> {
+    /// The reused folder's entry for `rel` when its file is still exactly as recorded.
+    fn intact_here(&self, rel: &str) -> Option<Entry> {
         let entry = self.previous.get(rel)?;
-        let folder = self.link_from.as_deref().unwrap_or(&self.dir);
-        (Stamp::at(&folder.join(rel)) == Some(entry.stamp)).then_some(entry)
+        (Stamp::at(&self.dir.join(rel)) == Some(entry.stamp)).then_some(entry)
     }
 
-    /// Keeps the previous file `rel` (intact, as `entry`) in this build's folder: it is there
-    /// already in a reused folder; a new folder gets a hard link to the live site's file (the
-    /// same inode, so the same stamp). False when that link cannot be made.
+    /// The live output's manifest. Its files are linked where this folder has nothing as
+    /// current: all of them in a new folder (the second build into an output), and in a reused
+    /// folder, which is two builds old, those that changed in the last build (else every build
+    /// after a change would make them again).
+    fn live(&self) -> &Manifest {
+        self.live.get_or_init(|| match Manifest::read(&manifest_path(&self.output)) {
+            Some(live) if self.output.is_dir() => live,
+            _ => Manifest::default(),
+        })
+    }
+
+    /// The live output's entry for `rel` when its file is still exactly as recorded.
+    fn intact_live(&self, rel: &str) -> Option<Entry> {
+        let entry = self.live().get(rel)?;
+        (Stamp::at(&self.output.join(rel)) == Some(entry.stamp)).then_some(entry)
+    }
+
+    /// Puts a hard link to the live output's file `rel` (intact, as `entry`) into this build's
+    /// folder, in place of whatever file of a reused folder is there (the same inode, so the same
+    /// stamp). False when that cannot be done; the caller then makes the file.
     ///
     /// Sharing inodes with the live site is safe because nothing writes into a file in place
     /// while it has another link: [`overwrite`] and [`Stage::copy`] replace such a file instead.
-    fn keep(&self, rel: &str, entry: &Entry) -> bool {
-        if let Some(live) = &self.link_from {
-            if !self.links_work.load(Ordering::Relaxed) {
-                return false;
+    fn link_live(&self, rel: &str, entry: &Entry) -> bool {
+        if !self.links_work.load(Ordering::Relaxed) {
+            return false;
+        }
+        let (from, to) = (self.output.join(rel), self.dir.join(rel));
+        let linked = self.when_made(|| match std::fs::hard_link(&from, &to) {
+            // The reused folder's own, older file (a folder there is left to the writer).
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && self.reused => {
+                std::fs::remove_file(&to).map_err(|_| e)?;
+                std::fs::hard_link(&from, &to)
             }
-            let to = self.dir.join(rel);
-            if let Err(e) = self.when_made(|| std::fs::hard_link(live.join(rel), &to)) {
-                if e.kind() != std::io::ErrorKind::NotFound {
-                    self.links_work.store(false, Ordering::Relaxed); // say, a file system without links
-                }
-                return false;
+            other => other,
+        });
+        if let Err(e) = linked {
+            if !matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::AlreadyExists) {
+                self.links_work.store(false, Ordering::Relaxed); // say, a file system without links
             }
+            return false;
         }
         self.recorded.record(rel, entry);
         true
     }
 
-    /// Keeps the reused folder's file `rel` when it was made from inputs with digest `key`
-    /// under the same build settings and is untouched since: the caller then need not render
-    /// it. `None` when it must be made (and written with [`Stage::write_made`]).
+    /// Keeps the file `rel` when it was made from inputs with digest `key` under the same build
+    /// settings and is untouched since: the reused folder's own, else the live output's (linked).
+    /// The caller then need not render it. `None` when it must be made (and written with
+    /// [`Stage::write_made`]).
     pub fn reuse(&self, rel: &str, key: u64) -> Option<Kept> {
-        if !self.keys_count(key) {
-            return None;
-        }
-        let entry = self.intact(rel).filter(|e| e.key == key)?;
-        if !self.keep(rel, &entry) {
-            return None;
-        }
+        let made_from = |e: &Entry| e.key == key;
+        let entry = if let Some(entry) =
+            self.keys_count(&self.previous, key).then(|| self.intact_here(rel)).flatten().filter(made_from)
+        {
+            self.recorded.record(rel, &entry);
+            entry
+        } else {
+            let entry = self.keys_count(self.live(), key).then(|| self.intact_live(rel)).flatten().filter(made_from)?;
+            if !self.link_live(rel, &entry) {
+                return None;
+            }
+            entry
+        };
         self.kept.fetch_add(1, Ordering::Relaxed);
         Some(Kept { len: entry.stamp.len, flags: entry.flags })
     }
 
-    /// Keeps every file of the reused folder under `tree/` when the tree was made from inputs
-    /// with digest `key` and none of its files changed since (see [`Stage::record_tree`]).
+    /// Keeps every file under `tree/` when the tree was made from inputs with digest `key` and
+    /// none of its files changed since (see [`Stage::record_tree`]): the reused folder's tree in
+    /// place, else the live output's, linked.
     pub fn reuse_tree(&self, tree: &str, key: u64) -> bool {
         let marker = format!("{tree}/");
-        // A tree is kept only in place: linking it into a new folder is not done (its writer
-        // makes its own subfolders).
-        if self.link_from.is_some() || !self.keys_count(key) || self.previous.get(&marker).map(|e| e.key) != Some(key) {
-            return false;
-        }
-        let prefix = marker.as_str();
         // Only the tree writer's own files: others under it (a page there) are written and
         // kept one by one.
-        let files: Vec<(&str, Entry)> = self.previous.under(prefix).filter(|(_, e)| e.flags & TREE != 0).collect();
-        if !files.par_iter().all(|(rel, e)| Stamp::at(&self.dir.join(rel)) == Some(e.stamp)) {
-            return false;
-        }
+        let tree_files = |manifest: &'_ Manifest, folder: &Path| -> Option<Vec<(String, Entry)>> {
+            if !self.keys_count(manifest, key) || manifest.get(&marker).map(|e| e.key) != Some(key) {
+                return None;
+            }
+            let files: Vec<(String, Entry)> = manifest
+                .under(&marker)
+                .filter(|(_, e)| e.flags & TREE != 0)
+                .map(|(rel, e)| (rel.to_string(), e))
+                .collect();
+            files.par_iter().all(|(rel, e)| Stamp::at(&folder.join(rel)) == Some(e.stamp)).then_some(files)
+        };
+        let files = match tree_files(&self.previous, &self.dir) {
+            Some(files) if self.reused => files,
+            _ => match tree_files(self.live(), &self.output) {
+                Some(files) if self.link_live_tree(tree, &files) => files,
+                _ => return false,
+            },
+        };
         for (rel, e) in &files {
             self.recorded.record(rel, e); // the tree's files are not outputs of the report
         }
-        self.recorded.record(prefix, &Entry { key, ..Entry::default() });
+        self.recorded.record(&marker, &Entry { key, ..Entry::default() });
         true
     }
 
+    /// Makes this folder's `tree/` the live output's: its tree `files` hard-linked in place of
+    /// the folder's own, and the tree files the live one does not have removed (a page under
+    /// `tree/`, written by someone else, stays). The tree's writer makes its own subfolders, so
+    /// an empty one is not made here (see `search::make_folders`). False when a link cannot be
+    /// made: the writer then writes the tree, over what is there.
+    fn link_live_tree(&self, tree: &str, files: &[(String, Entry)]) -> bool {
+        if !self.links_work.load(Ordering::Relaxed) {
+            return false;
+        }
+        let prefix = format!("{tree}/");
+        let keep: HashSet<&str> = files.iter().map(|(rel, _)| rel.as_str()).collect();
+        let written_here: HashSet<String> =
+            self.recorded.lock().paths().filter(|p| p.starts_with(&prefix)).map(str::to_string).collect();
+        let root = self.dir.join(tree);
+        let stale = match root.is_dir() {
+            true => list_tree(&root, &io_pool(), &|_| false, &|rel, is_dir| {
+                let rel = format!("{prefix}{rel}");
+                // Left alone: a file the previous build recorded as not the tree writer's (its
+                // writer comes later in this build, as `search/search.js` does).
+                let others = self.previous.get(&rel).is_some_and(|e| e.flags & TREE == 0);
+                !is_dir && !keep.contains(rel.as_str()) && !written_here.contains(&rel) && !others
+            }),
+            false => Ok(Vec::new()),
+        };
+        let Ok(stale) = stale else { return false };
+        let linked = stale.iter().try_for_each(|(rel, _)| std::fs::remove_file(root.join(rel))).and_then(|()| {
+            files.iter().try_for_each(|(rel, _)| {
+                let (from, to) = (self.output.join(rel), self.dir.join(rel));
+                if let Some(parent) = to.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+                match std::fs::hard_link(&from, &to) {
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                        std::fs::remove_file(&to)?;
+                        std::fs::hard_link(&from, &to)
+                    }
+                    other => other,
+                }
+            })
+        });
+        linked.is_ok()
+    }
+
     /// Records every file under `tree/` as written now, and that the tree was made from inputs
-    /// with digest `key` (for [`Stage::reuse_tree`] in a later build).
+    /// with digest `key` (for [`Stage::reuse_tree`] in a later build). The tree's writer must
+    /// write with [`overwrite`]: a reused folder's tree may share its files with the live site.
     pub fn record_tree(&self, tree: &str, key: u64) -> Result<()> {
         let prefix = format!("{tree}/");
         let others: HashSet<String> =
@@ -344,8 +424,14 @@ impl Stage {
     /// and `flags` for [`Stage::reuse`].
     pub fn write_made(&self, rel: &str, key: u64, flags: u8, bytes: &[u8]) -> Result<()> {
         let content = content_digest(bytes);
-        if let Some(entry) = self.intact(rel).filter(|e| e.content == content) {
-            if self.keep(rel, &Entry { key, flags, ..entry }) {
+        let same_bytes = |e: &Entry| e.content == content;
+        if let Some(entry) = self.intact_here(rel).filter(same_bytes) {
+            self.recorded.record(rel, &Entry { key, flags, ..entry });
+            self.unchanged.fetch_add(1, Ordering::Relaxed);
+            return Ok(());
+        }
+        if let Some(entry) = self.intact_live(rel).filter(same_bytes) {
+            if self.link_live(rel, &Entry { key, flags, ..entry }) {
                 self.unchanged.fetch_add(1, Ordering::Relaxed);
                 return Ok(());
             }
@@ -353,7 +439,7 @@ impl Stage {
         let path = self.dir.join(rel);
         // In a new folder, only a file linked from the live site can be in the way (it never is:
         // each output is made once); `overwrite` would replace it rather than write through.
-        let written = if self.reused || self.link_from.is_some() {
+        let written = if self.reused || !self.live().is_empty() {
             self.when_made(|| self.replacing_folder(&path, || overwrite(&path, bytes)))
         } else {
             self.when_made(|| write_new(&path, bytes))
@@ -525,8 +611,8 @@ fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<std::fs::Metadata> {
 /// rewrites 100,000+ files of mostly the same size.
 /// Returns the file's metadata as written.
 ///
-/// A file with another hard link (a file a new folder linked from the live site: see
-/// `Stage::keep`) is replaced, not written through: the other name must keep its bytes.
+/// A file with another hard link (a file linked from the live site: see
+/// `Stage::link_live`) is replaced, not written through: the other name must keep its bytes.
 pub fn overwrite(path: &Path, bytes: &[u8]) -> std::io::Result<std::fs::Metadata> {
     use std::io::Write;
     let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(false).open(path)?;
@@ -734,6 +820,45 @@ mod tests {
         let (kept, unchanged) = build(8, &files);
         assert_eq!((kept.len(), unchanged), (0, 3));
         assert_eq!(std::fs::read_to_string(out.join("b.html")).unwrap(), "bb");
+    }
+
+    #[test]
+    fn after_a_change_the_next_build_links_the_live_sites_files_instead_of_making_them_again() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("public");
+        // One build: page `a.html` from inputs `key`, and a `search/` tree made from `key` too.
+        // Returns what was kept (the page; the tree) and the live page's text just before commit.
+        let build = |key: u64, text: &str| {
+            let stage = Stage::create(&out, 7).unwrap();
+            stage.create_dirs(["a.html"].into_iter()).unwrap();
+            let kept_page = stage.reuse("a.html", key).is_some();
+            if !kept_page {
+                stage.write_made("a.html", key, 0, text.as_bytes()).unwrap();
+            }
+            let kept_tree = stage.reuse_tree("search", key);
+            if !kept_tree {
+                std::fs::create_dir_all(stage.dir.join("search/f")).unwrap();
+                overwrite(&stage.dir.join("search/f/x.bin"), text.as_bytes()).unwrap();
+                stage.record_tree("search", key).unwrap();
+            }
+            let live = std::fs::read_to_string(out.join("a.html")).ok();
+            stage.commit().unwrap();
+            (kept_page, kept_tree, live)
+        };
+        assert_eq!(build(1, "one"), (false, false, None));
+        assert_eq!(build(1, "one"), (true, true, Some("one".into())), "a new folder links the live files");
+        assert_eq!(build(2, "two"), (false, false, Some("one".into())), "changed: made again");
+        // The reused folder is the one made for key 1; the live site was made for key 2.
+        assert_eq!(build(2, "two"), (true, true, Some("two".into())), "unchanged since: linked from the live site");
+        assert_eq!(std::fs::read_to_string(out.join("a.html")).unwrap(), "two");
+        assert_eq!(std::fs::read_to_string(out.join("search/f/x.bin")).unwrap(), "two");
+        // Writing over a file shared with the live site leaves the live one as it was.
+        assert_eq!(build(3, "three"), (false, false, Some("two".into())));
+        assert_eq!(std::fs::read_to_string(out.join("a.html")).unwrap(), "three");
+        assert_eq!(std::fs::read_to_string(out.join("search/f/x.bin")).unwrap(), "three");
+        let old = sibling(&out, "kbsite-old");
+        assert_eq!(std::fs::read_to_string(old.join("a.html")).unwrap(), "two");
+        assert_eq!(std::fs::read_to_string(old.join("search/f/x.bin")).unwrap(), "two");
     }
 
     #[cfg(unix)]

@@ -198,10 +198,14 @@ impl Stage {
         self.unchanged.load(Ordering::Relaxed)
     }
 
-    /// Whether input key `key` may keep a file that `manifest` describes: a real key, under the
-    /// build settings that manifest's build had, and not a `--full` build.
-    fn keys_count(&self, manifest: &Manifest, key: u64) -> bool {
-        key != 0 && !self.render_everything && manifest.global == self.global
+    /// Whether input key `key` may keep a file at all: a real key, and not a `--full` build.
+    fn may_keep(&self, key: u64) -> bool {
+        key != 0 && !self.render_everything
+    }
+
+    /// Whether `manifest`'s build had this build's settings (else none of its files is kept).
+    fn same_settings(&self, manifest: &Manifest) -> bool {
+        manifest.global == self.global
     }
 
     /// The reused folder's entry for `rel` when its file is still exactly as recorded.
@@ -238,14 +242,8 @@ impl Stage {
             return false;
         }
         let (from, to) = (self.output.join(rel), self.dir.join(rel));
-        let linked = self.when_made(|| match std::fs::hard_link(&from, &to) {
-            // The reused folder's own, older file (a folder there is left to the writer).
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && self.reused => {
-                std::fs::remove_file(&to).map_err(|_| e)?;
-                std::fs::hard_link(&from, &to)
-            }
-            other => other,
-        });
+        // A reused folder's own, older file is replaced (a folder there is left to the writer).
+        let linked = self.when_made(|| hard_link_over(&from, &to, self.reused));
         if let Err(e) = linked {
             if !matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::AlreadyExists) {
                 self.links_work.store(false, Ordering::Relaxed); // say, a file system without links
@@ -261,14 +259,17 @@ impl Stage {
     /// The caller then need not render it. `None` when it must be made (and written with
     /// [`Stage::write_made`]).
     pub fn reuse(&self, rel: &str, key: u64) -> Option<Kept> {
+        if !self.may_keep(key) {
+            return None; // before `live()`, which reads the live manifest
+        }
         let made_from = |e: &Entry| e.key == key;
         let entry = if let Some(entry) =
-            self.keys_count(&self.previous, key).then(|| self.intact_here(rel)).flatten().filter(made_from)
+            self.same_settings(&self.previous).then(|| self.intact_here(rel)).flatten().filter(made_from)
         {
             self.recorded.record(rel, &entry);
             entry
         } else {
-            let entry = self.keys_count(self.live(), key).then(|| self.intact_live(rel)).flatten().filter(made_from)?;
+            let entry = self.same_settings(self.live()).then(|| self.intact_live(rel)).flatten().filter(made_from)?;
             if !self.link_live(rel, &entry) {
                 return None;
             }
@@ -282,11 +283,14 @@ impl Stage {
     /// none of its files changed since (see [`Stage::record_tree`]): the reused folder's tree in
     /// place, else the live output's, linked.
     pub fn reuse_tree(&self, tree: &str, key: u64) -> bool {
+        if !self.may_keep(key) {
+            return false;
+        }
         let marker = format!("{tree}/");
         // Only the tree writer's own files: others under it (a page there) are written and
         // kept one by one.
         let tree_files = |manifest: &'_ Manifest, folder: &Path| -> Option<Vec<(String, Entry)>> {
-            if !self.keys_count(manifest, key) || manifest.get(&marker).map(|e| e.key) != Some(key) {
+            if !self.same_settings(manifest) || manifest.get(&marker).map(|e| e.key) != Some(key) {
                 return None;
             }
             let files: Vec<(String, Entry)> = manifest
@@ -341,13 +345,7 @@ impl Stage {
                 if let Some(parent) = to.parent() {
                     std::fs::create_dir_all(parent)?;
                 }
-                match std::fs::hard_link(&from, &to) {
-                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                        std::fs::remove_file(&to)?;
-                        std::fs::hard_link(&from, &to)
-                    }
-                    other => other,
-                }
+                hard_link_over(&from, &to, true)
             })
         });
         linked.is_ok()
@@ -628,6 +626,18 @@ pub fn overwrite(path: &Path, bytes: &[u8]) -> std::io::Result<std::fs::Metadata
     }
     file.set_len(bytes.len() as u64)?;
     file.metadata()
+}
+
+/// Hard-links `from` at `to`; with `replace`, a file already at `to` is removed and the link
+/// made again (if it cannot be removed, the error is the original one).
+fn hard_link_over(from: &Path, to: &Path, replace: bool) -> std::io::Result<()> {
+    match std::fs::hard_link(from, to) {
+        Err(e) if replace && e.kind() == std::io::ErrorKind::AlreadyExists => {
+            std::fs::remove_file(to).map_err(|_| e)?;
+            std::fs::hard_link(from, to)
+        }
+        other => other,
+    }
 }
 
 /// Whether a file has another hard link.

@@ -453,8 +453,8 @@ pub(crate) fn build_search_index(
     }
     let mut builder = search::SearchIndexBuilder::new();
     add_search_docs(config, prepared, &docs, &mut builder, hashes);
-    let stats = builder.write(&dir.join("search")).context("failed to write the search index")?;
-    sink.record_tree("search", key)?;
+    let (stats, files) = builder.write_listed(&dir.join("search")).context("failed to write the search index")?;
+    sink.record_tree("search", key, &files)?;
     client()?;
     Ok(SearchIndex::Built(stats))
 }

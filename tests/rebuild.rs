@@ -254,3 +254,22 @@ fn the_second_build_links_unchanged_files_and_never_writes_through_a_link() {
     assert_eq!(tree(&aside), before, "the site kept aside is the one the third build replaced");
     site.assert_same_as_clean_build();
 }
+
+/// A page the site no longer has is removed from a reused folder, also when its URL is inside
+/// a tree whose writer cleans up after itself (the search index's `search/`).
+#[test]
+fn a_removed_page_under_the_search_folder_is_gone_after_a_rebuild() {
+    let site = Site::new();
+    let help = "content/search/help.md";
+    write(&site.root, help, "---\ntitle: Search help\n---\nType a word or an article id.\n");
+    site.build_until_reused();
+    assert!(site.out().join("search/help/index.html").is_file(), "the page is built");
+    std::fs::remove_file(site.root.join(help)).unwrap();
+    // Each of the next builds reuses a folder that has the page: the older one, then the one
+    // the first rebuild replaced.
+    site.build(false);
+    site.assert_same_as_clean_build();
+    site.build(false);
+    site.assert_same_as_clean_build();
+    assert!(!site.out().join("search/help").exists());
+}

@@ -22,6 +22,13 @@ impl SearchIndexBuilder {
     /// index no longer has are removed at the end (deleting and recreating thousands of files
     /// makes ext4 slow to create the next ones).
     pub fn write(self, dir: &Path) -> io::Result<SearchStats> {
+        self.write_listed(dir).map(|(stats, _)| stats)
+    }
+
+    /// [`SearchIndexBuilder::write`], also returning the path of every file it wrote, relative
+    /// to `dir` and sorted: what a build records as the index's own files (anything else under
+    /// `dir`, such as a page of the site, is not the index's).
+    pub fn write_listed(self, dir: &Path) -> io::Result<(SearchStats, Vec<String>)> {
         let mut old_files = Vec::new();
         for (sub, ext) in INDEX_FOLDERS {
             list_old_files(dir, sub, ext, &mut old_files)?;
@@ -130,7 +137,10 @@ impl SearchIndexBuilder {
         for rel in old_files.iter().filter(|rel| !written.contains(*rel)) {
             fs::remove_file(dir.join(rel))?;
         }
-        Ok(stats)
+        let mut files: Vec<String> = written.into_iter().collect();
+        files.push(format::MANIFEST.to_string());
+        files.sort_unstable();
+        Ok((stats, files))
     }
 }
 

@@ -44,9 +44,10 @@ pub trait Sink: Sync {
         let _ = (tree, key);
         false
     }
-    /// Notes that subtree `tree/`, just written by its own writer, was made from inputs `key`.
-    fn record_tree(&self, tree: &str, key: u64) -> Result<()> {
-        let _ = (tree, key);
+    /// Notes that subtree `tree/`, just written by its own writer, was made from inputs `key`;
+    /// `files` (relative to `tree/`) are the writer's own.
+    fn record_tree(&self, tree: &str, key: u64, files: &[String]) -> Result<()> {
+        let _ = (tree, key, files);
         Ok(())
     }
     /// Copies a file unchanged; returns its size.
@@ -76,8 +77,8 @@ impl Sink for Stage {
     fn reuse_tree(&self, tree: &str, key: u64) -> bool {
         Stage::reuse_tree(self, tree, key)
     }
-    fn record_tree(&self, tree: &str, key: u64) -> Result<()> {
-        Stage::record_tree(self, tree, key)
+    fn record_tree(&self, tree: &str, key: u64, files: &[String]) -> Result<()> {
+        Stage::record_tree(self, tree, key, files)
     }
     fn copy(&self, from: &Path, rel: &str) -> Result<u64> {
         Stage::copy(self, from, rel)
@@ -351,21 +352,19 @@ impl Stage {
         linked.is_ok()
     }
 
-    /// Records every file under `tree/` as written now, and that the tree was made from inputs
-    /// with digest `key` (for [`Stage::reuse_tree`] in a later build). The tree's writer must
-    /// write with [`overwrite`]: a reused folder's tree may share its files with the live site.
-    pub fn record_tree(&self, tree: &str, key: u64) -> Result<()> {
+    /// Records the files a tree's writer just wrote under `tree/` (`files`, relative to it) as
+    /// its own, and that the tree was made from inputs with digest `key` (for
+    /// [`Stage::reuse_tree`] in a later build). Other files under `tree/` are not recorded by
+    /// it: a page there is recorded by its own writer, and one the site no longer has is removed
+    /// by [`Stage::commit`]. The tree's writer must write with [`overwrite`]: a reused folder's
+    /// tree may share its files with the live site.
+    pub fn record_tree(&self, tree: &str, key: u64, files: &[String]) -> Result<()> {
         let prefix = format!("{tree}/");
-        let others: HashSet<String> =
-            self.recorded.lock().paths().filter(|p| p.starts_with(&prefix)).map(str::to_string).collect();
-        for (rel, is_dir) in list_tree(&self.dir.join(tree), &io_pool(), &|_| false, &|_, _| true)? {
+        for rel in files {
             let rel = format!("{prefix}{rel}");
-            if is_dir || others.contains(&rel) {
-                continue;
-            }
-            if let Some(stamp) = Stamp::at(&self.dir.join(&rel)) {
-                self.recorded.record(&rel, &Entry { stamp, flags: TREE, ..Entry::default() });
-            }
+            let stamp = Stamp::at(&self.dir.join(&rel))
+                .with_context(|| format!("`{}` was not written", self.dir.join(&rel).display()))?;
+            self.recorded.record(&rel, &Entry { stamp, flags: TREE, ..Entry::default() });
         }
         self.recorded.record(&prefix, &Entry { key, ..Entry::default() });
         Ok(())
@@ -481,16 +480,47 @@ impl Stage {
 
     /// Removes what a reused folder holds that this build did not leave in it (files first, then
     /// folders left empty). Call it once everything outside the owned trees is written;
-    /// [`Stage::commit`] calls it if nobody did.
+    /// [`Stage::commit`] calls it if nobody did. Owned trees are not even listed (their writer may
+    /// be at work in them): `commit` clears them out once every writer is done.
     pub fn remove_stale(&self) -> Result<()> {
         self.finish_dirs()?;
         if !self.reused || self.cleaned.swap(true, Ordering::Relaxed) {
             return Ok(());
         }
-        let owned = self.owned_trees.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let owned = self.owned_trees();
         let is_owned = |rel: &str| owned.iter().any(|t| rel.starts_with(t.as_str()) || format!("{rel}/") == *t);
+        self.remove_unproduced("", &is_owned, Prune::Unneeded)
+    }
+
+    /// Removes from the owned trees of a reused folder the files this build did not leave there,
+    /// and the folders that leaves empty. Their writers remove only stale files of their own (the
+    /// search index's `d/`, `p/`, … files), so a page under `search/` that the site no longer has
+    /// would otherwise stay. Other folders are left alone: a writer may keep empty ones (the
+    /// index's `p/` of a small site). Call it once every writer is done and has recorded its files.
+    fn remove_stale_in_owned_trees(&self) -> Result<()> {
+        if !self.reused {
+            return Ok(());
+        }
+        for tree in self.owned_trees() {
+            let tree = tree.trim_end_matches('/');
+            if self.dir.join(tree).is_dir() {
+                self.remove_unproduced(tree, &|_| false, Prune::EmptiedOnly)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn owned_trees(&self) -> Vec<String> {
+        self.owned_trees.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Removes every file under folder `under` (`""`: the whole folder) that this build did not
+    /// record, then folders as `prune` says; `skip` leaves entries (and what is under them) alone,
+    /// by path relative to `under`.
+    fn remove_unproduced(&self, under: &str, skip: &Skip<'_>, prune: Prune) -> Result<()> {
+        let prefix = if under.is_empty() { String::new() } else { format!("{under}/") };
         let recorded = self.recorded.lock();
-        let produced: HashSet<&str> = recorded.paths().collect();
+        let produced: HashSet<&str> = recorded.paths().filter(|p| p.starts_with(&prefix)).collect();
         // Folders holding a produced file stay; only the others may have become empty.
         let mut needed: HashSet<&str> = HashSet::new();
         for file in &produced {
@@ -503,25 +533,44 @@ impl Stage {
             }
         }
         let pool = io_pool();
-        // Owned trees are not even listed (their writer may be at work in them), and only what
-        // is stale is collected (not all 260,000 entries of a 60k site).
-        let is_stale = |rel: &str, is_dir: bool| match is_dir {
-            true => !needed.contains(rel),
-            false => !produced.contains(rel),
+        // Only what is stale is collected (not all 260,000 entries of a 60k site).
+        let is_stale = |rel: &str, is_dir: bool| {
+            let rel = match prefix.is_empty() {
+                true => std::borrow::Cow::Borrowed(rel),
+                false => std::borrow::Cow::Owned(format!("{prefix}{rel}")),
+            };
+            match is_dir {
+                true => prune == Prune::Unneeded && !needed.contains(&*rel),
+                false => !produced.contains(&*rel),
+            }
         };
-        let stale = list_tree(&self.dir, &pool, &is_owned, &is_stale)?;
+        let root = if under.is_empty() { self.dir.clone() } else { self.dir.join(under) };
+        let stale = list_tree(&root, &pool, skip, &is_stale)?;
         let (dirs, files): (Vec<_>, Vec<_>) = stale.iter().partition(|(_, is_dir)| *is_dir);
         pool.install(|| {
             files.par_iter().try_for_each(|(rel, _)| {
-                let path = self.dir.join(rel);
+                let path = root.join(rel);
                 std::fs::remove_file(&path).with_context(|| format!("failed to remove `{}`", path.display()))
             })
         })?;
-        let mut stale_dirs: Vec<&str> = dirs.iter().map(|(rel, _)| rel.as_str()).collect();
+        let mut stale_dirs: HashSet<&str> = dirs.iter().map(|(rel, _)| rel.as_str()).collect();
+        if prune == Prune::EmptiedOnly {
+            // The folders of the removed files, and theirs, up to `under`.
+            for (file, _) in &files {
+                let mut path = file.as_str();
+                while let Some((parent, _)) = path.rsplit_once('/') {
+                    if !stale_dirs.insert(parent) {
+                        break;
+                    }
+                    path = parent;
+                }
+            }
+        }
+        let mut stale_dirs: Vec<&str> = stale_dirs.into_iter().collect();
         // Deepest first, so children go before their parents; folders still holding something stay.
         stale_dirs.sort_by_key(|rel| std::cmp::Reverse(rel.matches('/').count()));
         for rel in stale_dirs {
-            let _ = std::fs::remove_dir(self.dir.join(rel));
+            let _ = std::fs::remove_dir(root.join(rel));
         }
         Ok(())
     }
@@ -532,6 +581,7 @@ impl Stage {
     /// half-written.
     pub fn commit(self) -> Result<()> {
         self.remove_stale()?;
+        self.remove_stale_in_owned_trees()?;
         let old = sibling(&self.output, "kbsite-old");
         if old.exists() {
             std::fs::remove_dir_all(&old).with_context(|| format!("failed to remove `{}`", old.display()))?;
@@ -568,6 +618,15 @@ impl Stage {
     /// Abandons the staged output (the build failed). The live output is untouched; the folder
     /// stays as `<output>.kbsite-new` and is reused by the next build.
     pub fn discard(self) {}
+}
+
+/// Which folders [`Stage::remove_unproduced`] removes besides stale files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Prune {
+    /// Every folder holding no recorded file (once empty).
+    Unneeded,
+    /// Only folders the removal of stale files left empty.
+    EmptiedOnly,
 }
 
 /// Where the manifest of output folder `dir` is kept: `<dir>.kbsite-manifest`, beside it.
@@ -772,6 +831,8 @@ mod tests {
     fn a_reused_folder_ends_up_exactly_as_the_new_build() {
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("public");
+        // `search/` is a tree whose own writer writes (and records) `s.bin`; other files under it
+        // are pages, written like any other.
         let build = |files: &[(&str, &str)]| {
             let stage = Stage::create(&out, 1).unwrap();
             stage.create_dirs(files.iter().map(|(f, _)| *f)).unwrap();
@@ -779,6 +840,9 @@ mod tests {
                 stage.write(f, text.as_bytes()).unwrap();
             }
             stage.own_tree("search");
+            std::fs::create_dir_all(stage.dir.join("search/empty")).unwrap();
+            overwrite(&stage.dir.join("search/s.bin"), b"s").unwrap();
+            stage.record_tree("search", 0, &["s.bin".to_string()]).unwrap();
             stage.commit().unwrap();
         };
         // Two builds, so that the third reuses the first one's folder.
@@ -786,16 +850,28 @@ mod tests {
             ("a/index.html", "a1, longer than a3"),
             ("b/c/d/index.html", "d1"),
             ("x.html", "x1"),
-            ("search/s.bin", "s"),
+            ("search/help/index.html", "h1"),
+            ("search/index.html", "p1"),
         ];
         build(&first);
         build(&[("a/index.html", "a2")]);
         assert!(tmp.path().join("public.kbsite-old/b/c/d/index.html").exists(), "the first site is kept aside");
-        // The third build: a file where a folder was, a folder where a file was, deep stale folders.
-        build(&[("a/index.html", "a3"), ("b", "b3"), ("x.html/index.html", "x3")]);
+        // The third build: a file where a folder was, a folder where a file was, deep stale folders,
+        // a page under the tree gone (its folder with it; the writer's empty folder stays).
+        build(&[("a/index.html", "a3"), ("b", "b3"), ("x.html/index.html", "x3"), ("search/index.html", "p3")]);
         assert_eq!(
             tree(&out),
-            ["a/", "a/index.html=a3", "b=b3", "search/", "search/s.bin=s", "x.html/", "x.html/index.html=x3"]
+            [
+                "a/",
+                "a/index.html=a3",
+                "b=b3",
+                "search/",
+                "search/empty/",
+                "search/index.html=p3",
+                "search/s.bin=s",
+                "x.html/",
+                "x.html/index.html=x3"
+            ]
         );
     }
 
@@ -849,7 +925,7 @@ mod tests {
             if !kept_tree {
                 std::fs::create_dir_all(stage.dir.join("search/f")).unwrap();
                 overwrite(&stage.dir.join("search/f/x.bin"), text.as_bytes()).unwrap();
-                stage.record_tree("search", key).unwrap();
+                stage.record_tree("search", key, &["f/x.bin".to_string()]).unwrap();
             }
             let live = std::fs::read_to_string(out.join("a.html")).ok();
             stage.commit().unwrap();

@@ -88,6 +88,8 @@ pub struct BuildReport {
     pub stage_cpu: Vec<CpuTime>,
     /// Where render+write's CPU time went, with [`BuildOptions::profile`].
     pub work: Option<WorkTime>,
+    /// Where redirects+search's CPU time went, with [`BuildOptions::profile`].
+    pub search_work: Option<SearchStageTime>,
     pub warnings: Vec<Diagnostic>,
     pub outputs: Vec<OutputRecord>,
     /// Mentions of articles not in the site: (source file, article number).
@@ -149,6 +151,8 @@ pub enum Work {
     Render,
     /// Writing the file (the system calls that make it; waiting for its folder included).
     Write,
+    /// Splitting a page's text into search terms and counting them.
+    Tokenize,
 }
 
 /// CPU time a render pass's threads spent per kind of work, summed over the threads, for
@@ -157,7 +161,7 @@ pub enum Work {
 #[derive(Debug, Default)]
 pub struct PassTime {
     on: bool,
-    nanos: [AtomicU64; 3],
+    nanos: [AtomicU64; 4],
 }
 
 impl PassTime {
@@ -180,13 +184,17 @@ impl PassTime {
 
     /// The totals, or `None` when off.
     pub fn totals(&self) -> Option<WorkTime> {
-        let get = |w: Work| Duration::from_nanos(self.nanos[w as usize].load(Ordering::Relaxed));
         self.on.then(|| WorkTime {
-            read: get(Work::Read),
-            render: get(Work::Render),
-            write: get(Work::Write),
+            read: self.total(Work::Read),
+            render: self.total(Work::Render),
+            write: self.total(Work::Write),
             ..Default::default()
         })
+    }
+
+    /// The CPU time added to `work` so far (zero when off).
+    pub fn total(&self, work: Work) -> Duration {
+        Duration::from_nanos(self.nanos[work as usize].load(Ordering::Relaxed))
     }
 }
 
@@ -220,6 +228,26 @@ pub struct WorkTime {
     pub write: Duration,
     pub folders: Duration,
     pub waited_for_folders: Duration,
+}
+
+/// Where the redirects+search stage's CPU time went (`kbsite build -v`), summed over threads.
+/// The two run side by side, so the stage's wall time alone cannot tell them apart.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SearchStageTime {
+    /// Building the search index, all of it: the CPU time of the threads that build it.
+    pub search: Duration,
+    /// Of which reading the pages' sources again.
+    pub search_read: Duration,
+    /// Of which tokenizing them; the rest is adding the terms to the index and writing it.
+    pub search_tokenize: Duration,
+    /// The rest of the stage: the redirect pages, and removing a reused folder's stale files.
+    pub others: Duration,
+}
+
+/// The CPU time the threads of rayon's global pool have used so far, summed (the search index
+/// is built there; the stage's other work runs on pools of its own).
+fn global_pool_cpu() -> Duration {
+    rayon::broadcast(|_| crate::measure::thread_cpu()).into_iter().sum()
 }
 
 /// What loading keeps of each page besides its front matter.
@@ -342,7 +370,9 @@ pub fn build_keeping(config: &SiteConfig, opts: &BuildOptions) -> Result<(BuildR
     // `write_redirects`), and a reused folder's stale files are listed and removed after them:
     // the search stage uses the cores meanwhile.
     // A build that already failed writes nothing more: its folder is discarded.
-    let (redirects, search) = std::thread::scope(|scope| {
+    let search_time = PassTime::new(opts.profile);
+    let search_cpu_before = opts.profile.then(|| (global_pool_cpu(), crate::measure::thread_cpu()));
+    let (redirects, search, search_cpu) = std::thread::scope(|scope| {
         let redirects = ok.then(|| {
             scope.spawn(|| {
                 // One thread per core (the writes mostly wait for folders); the render pool's
@@ -356,14 +386,35 @@ pub fn build_keeping(config: &SiteConfig, opts: &BuildOptions) -> Result<(BuildR
             })
         });
         let search = match ok {
-            true => build_search_index(config, &prepared, &stage, hashes, keeps_outputs(opts, &prepared.templates)),
+            true => build_search_index(
+                config,
+                &prepared,
+                &stage,
+                hashes,
+                keeps_outputs(opts, &prepared.templates),
+                &search_time,
+            ),
             false => Ok(SearchIndex::None),
         };
+        // Before joining the redirect thread: the pool's threads and this one (which does the
+        // index's sequential parts) are the search's.
+        let search_cpu = search_cpu_before.map(|(pool, this)| {
+            global_pool_cpu().saturating_sub(pool) + crate::measure::thread_cpu().saturating_sub(this)
+        });
         let redirects =
             redirects.map(|thread| thread.join().unwrap_or_else(|_| bail!("writing redirect pages panicked")));
-        (redirects.unwrap_or_else(|| Ok(Default::default())), search)
+        (redirects.unwrap_or_else(|| Ok(Default::default())), search, search_cpu)
     });
     laps.lap("redirects+search");
+    let search_work = search_cpu.map(|search| {
+        let stage = laps.cpu.last().map_or(Duration::ZERO, |c| c.user + c.system);
+        SearchStageTime {
+            search,
+            search_read: search_time.total(Work::Read),
+            search_tokenize: search_time.total(Work::Tokenize),
+            others: stage.saturating_sub(search),
+        }
+    });
     let (files_kept, files_unchanged) = (stage.kept(), stage.unchanged());
     let result = result.and_then(|written| redirects.map(|more| written.and(more)));
     let (search, search_kept) = match search {
@@ -409,6 +460,7 @@ pub fn build_keeping(config: &SiteConfig, opts: &BuildOptions) -> Result<(BuildR
         stage_memory: laps.rss,
         stage_cpu: laps.cpu,
         work,
+        search_work,
         warnings: diags.take_sorted(),
         outputs: records,
         unresolved_mentions: unresolved,
@@ -429,6 +481,7 @@ pub(crate) fn build_search_index(
     sink: &dyn Sink,
     hashes: Option<&mut Vec<u64>>,
     keep_unchanged: bool,
+    time: &PassTime,
 ) -> Result<SearchIndex> {
     if !config.search.enabled {
         return Ok(SearchIndex::None);
@@ -452,7 +505,7 @@ pub(crate) fn build_search_index(
         return client().map(|()| SearchIndex::Kept);
     }
     let mut builder = search::SearchIndexBuilder::new();
-    add_search_docs(config, prepared, &docs, &mut builder, hashes);
+    add_search_docs(config, prepared, &docs, &mut builder, hashes, time);
     let (stats, files) = builder.write_listed(&dir.join("search")).context("failed to write the search index")?;
     sink.record_tree("search", key, &files)?;
     client()?;
@@ -531,14 +584,15 @@ pub(crate) fn add_search_docs(
     docs: &[usize],
     builder: &mut search::SearchIndexBuilder,
     hashes: Option<&mut Vec<u64>>,
+    time: &PassTime,
 ) {
     let Some(hashes) = hashes else {
-        builder.add_parallel(docs, 512, |&i| search_doc(config, prepared, i));
+        builder.add_parallel(docs, 512, |&i| search_doc(config, prepared, i, time));
         return;
     };
     let seen = std::sync::Mutex::new(Vec::with_capacity(docs.len()));
     builder.add_parallel(docs, 512, |&i| {
-        let entry = search_doc(config, prepared, i);
+        let entry = search_doc(config, prepared, i, time);
         seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((i, hash_entry(&entry)));
         entry
     });
@@ -561,7 +615,7 @@ pub(crate) fn search_docs(prepared: &Prepared) -> Vec<usize> {
 /// not indexed. Equal hashes: the index need not change for this page.
 pub(crate) fn search_entry_hash(config: &SiteConfig, prepared: &Prepared, i: usize) -> u64 {
     match is_search_doc(&prepared.pages[i]) {
-        true => hash_entry(&search_doc(config, prepared, i)),
+        true => hash_entry(&search_doc(config, prepared, i, &PassTime::new(false))),
         false => 0,
     }
 }
@@ -571,12 +625,20 @@ fn hash_entry(entry: &(search::SearchDoc, search::DocTerms)) -> u64 {
     crate::incremental::fingerprint::hash_of(entry)
 }
 
-/// One page's search document and terms; its body is read again.
-pub(crate) fn search_doc(config: &SiteConfig, prepared: &Prepared, i: usize) -> (search::SearchDoc, search::DocTerms) {
+/// One page's search document and terms; its body is read again (timed by `time` as reading
+/// and tokenizing).
+pub(crate) fn search_doc(
+    config: &SiteConfig,
+    prepared: &Prepared,
+    i: usize,
+    time: &PassTime,
+) -> (search::SearchDoc, search::DocTerms) {
     let page = &prepared.pages[i];
     let art = prepared.kb.article(i);
+    let mut lap = time.lap();
     // A body that cannot be read again was already reported by the render stage.
     let body = load::reread_body(&page.loaded).unwrap_or_default();
+    lap.mark(Work::Read);
     let doc = search::SearchDoc {
         id: art.map(|a| a.id.clone()).unwrap_or_default(),
         title: page.title.clone(),
@@ -586,6 +648,7 @@ pub(crate) fn search_doc(config: &SiteConfig, prepared: &Prepared, i: usize) -> 
         url: config.relative_url(&page.url),
     };
     let terms = search::analyze_doc(&page.title, &body);
+    lap.mark(Work::Tokenize);
     (doc, terms)
 }
 

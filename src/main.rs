@@ -160,6 +160,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         w.waited_for_folders.as_secs_f64()
                     );
                 }
+                if let Some(s) = report.search_work {
+                    let search = match (report.search_kept, report.search.is_some()) {
+                        (true, _) => "search index kept".to_string(),
+                        (false, false) => "no search index".to_string(),
+                        (false, true) => format!(
+                            "search index {:.2} s (reading sources {:.2} s, tokenizing {:.2} s, adding and writing {:.2} s)",
+                            s.search.as_secs_f64(),
+                            s.search_read.as_secs_f64(),
+                            s.search_tokenize.as_secs_f64(),
+                            s.search.saturating_sub(s.search_read + s.search_tokenize).as_secs_f64()
+                        ),
+                    };
+                    eprintln!(
+                        "  redirects+search, CPU summed over threads: {search}; redirect pages with their folders, and stale files {:.2} s",
+                        s.others.as_secs_f64()
+                    );
+                }
             }
             if !quiet && !report.unresolved_mentions.is_empty() {
                 let mut numbers: Vec<u32> = report.unresolved_mentions.iter().map(|(_, n)| *n).collect();

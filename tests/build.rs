@@ -217,7 +217,7 @@ fn kb_terms_link_to_their_pages_and_terms_without_a_page_stay_text() {
 }
 
 #[test]
-fn profile_prints_each_stage_and_where_render_and_write_spent_their_cpu() {
+fn profile_prints_each_stage_and_where_render_write_and_search_spent_their_cpu() {
     let (_tmp, root) = fixture("basic");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_kbsite"))
         .args(["build", "-q", "-v", "--root"])
@@ -234,13 +234,26 @@ fn profile_prints_each_stage_and_where_render_and_write_spent_their_cpu() {
     for part in ["reading sources", "rendering", "writing", "making folders", "waited"] {
         assert!(split.contains(part), "{part}: {split}");
     }
+    // The search index and the redirect pages run side by side: their CPU time is told apart.
+    let search = err
+        .lines()
+        .find(|l| l.contains("redirects+search, CPU summed over threads"))
+        .unwrap_or_else(|| panic!("{err}"));
+    for part in ["search index", "reading sources", "tokenizing", "adding and writing", "redirect pages"] {
+        assert!(search.contains(part), "{part}: {search}");
+    }
 
     // The report has the split only when asked for it (measuring costs system calls).
     let config = kbsite::config::SiteConfig::load(&root, &Default::default()).unwrap();
     let plain = kbsite::build::BuildOptions { quiet: true, ..Default::default() };
-    assert_eq!(kbsite::build::build(&config, &plain).unwrap().work, None);
+    let report = kbsite::build::build(&config, &plain).unwrap();
+    assert_eq!((report.work, report.search_work), (None, None));
     // `--full`: this second build would otherwise link every page from the first, rendering none.
     let profiled = kbsite::build::BuildOptions { profile: true, full: true, ..plain };
-    let work = kbsite::build::build(&config, &profiled).unwrap().work.unwrap();
+    let report = kbsite::build::build(&config, &profiled).unwrap();
+    let work = report.work.unwrap();
     assert!(work.render > std::time::Duration::ZERO, "{work:?}");
+    let search = report.search_work.unwrap();
+    assert!(search.search_tokenize > std::time::Duration::ZERO, "{search:?}");
+    assert!(search.search >= search.search_read + search.search_tokenize, "the parts are within the whole: {search:?}");
 }

@@ -228,7 +228,14 @@ impl LiveSite {
             if interrupted() {
                 return Ok(None);
             }
-            build::add_search_docs(config, prepared, batch, &mut builder, Some(&mut hashes));
+            build::add_search_docs(
+                config,
+                prepared,
+                batch,
+                &mut builder,
+                Some(&mut hashes),
+                &build::PassTime::new(false),
+            );
         }
         if interrupted() {
             return Ok(None);

@@ -167,6 +167,10 @@ timed() {
     shift 2
     local tf=$RUNS/$name.time log=$RUNS/$name.log
     echo "\$ $*"
+    # Each run starts with nothing left to write back: a 60k build leaves ~1.3 GB of dirty pages,
+    # which the kernel writes back 30 s later (vm.dirty_expire_centisecs), in the middle of the
+    # next timed run (a floor once took 95 s of wall time for 14 s of CPU that way).
+    sync
     /usr/bin/time -v -o "$tf" "$@" >"$log" 2>&1
     local rc=$?
     local wall user sys rss files bytes status

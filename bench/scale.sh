@@ -65,6 +65,7 @@ run() {
         awk -v n="$name" '{ for (i = 1; i <= NF; i++) if ($i == "wall,") w = $(i - 2); else if ($i == "user") u = $(i + 1); else if ($i == "system") s = $(i + 1); else if ($i == "RSS") r = $(i + 1) }
             END { printf "%s %s %s %s %s\n", n, w, u, s, r }' <<<"$line" >>"$results"
     else
+        sync # nothing of the last run left to write back during this one (see bench/run.sh's `timed`)
         /usr/bin/time -f "$name %e %U %S %M" -o "$RUNS/$name.time" "$@" "$output" >"$RUNS/$name.log" 2>&1 ||
             { warn "$name failed: see $RUNS/$name.log"; return 1; }
         cat "$RUNS/$name.time" >>"$results"

@@ -14,6 +14,8 @@
 #   SAMPLE=DIR     the real archive sample (default ../shared/kbarchive-sample/site)
 #   SETTLE=480     seconds to let pass after this script last deleted outputs before timing
 #                  (bench/settle.sh says why); 0 skips the wait
+#   ROUNDS=3       fresh kbsite / Hugo / floor trios in all (step 7b); the ratios are medians
+#                  over the rounds, since this machine's speed drifts within minutes
 #
 # Steps:
 #   1. cargo build --release (kbsite, kbgen, kbfloor);
@@ -32,10 +34,13 @@
 #   6. `hugo --quiet -s bench/out/hugo-<N> -d FRESH` (Debian package `hugo`,
 #      installed with apt-get if missing), checked for one page per article;
 #   7. kbsite on a copy of the real sample (bench/out/sample, plus a site.toml);
+#  7b. ROUNDS-1 more rounds of a fresh kbsite build, Hugo and the floor (folders on
+#      threads) of that build, one right after the other, so each round's ratios
+#      compare runs made within a minute of each other;
 #   8. as root: kbsite and Hugo again, each after dropping the page cache (cold
 #      inputs: how a build starts on a machine that evicts idle file pages);
 #   9. a table: wall s, CPU s (user+sys), peak RSS MB, output files, output MB,
-#      and the ratios kbsite/hugo and kbsite/floor.
+#      and the ratios kbsite/hugo and kbsite/floor, per round and their medians.
 #
 # Every timed run writes into its own fresh folder under bench/out/runs/ (the old
 # ones are deleted after the timed runs: this disk is slow at creating files right
@@ -298,6 +303,20 @@ if (( HAVE_SAMPLE )); then
     fi
 fi
 
+# ---------------------------------------------------------------- 7b. more rounds
+# The machine's speed drifts (the same build 7.4 or 13.7 s within the hour): a single kbsite /
+# Hugo pair can land on either side of a change in it. Each further round is a fresh kbsite
+# build, Hugo, and the floor of that build, back to back.
+ROUNDS=${ROUNDS:-3}
+if (( KBSITE_OK && HUGO_OK && ROUNDS > 1 )); then
+    say "$((ROUNDS - 1)) more rounds of kbsite, hugo, floor"
+    for r in $(seq 2 "$ROUNDS"); do
+        timed "kbsite-$r" "$RUNS/kbsite-$r" "$BIN/kbsite" build --root "$CORPUS" --output "$RUNS/kbsite-$r" --quiet
+        hugo_build "hugo-$r"
+        floor "floor-kbsite-$r" "$RUNS/kbsite-$r" --folders threads
+    done
+fi
+
 # ---------------------------------------------------------------- 8. cold inputs
 # This kind of machine evicts file pages left idle for about a minute, so a build after a pause
 # reads its sources from the disk: these runs start with the page cache dropped.
@@ -321,6 +340,10 @@ say "results (N=$N, $(nproc) cores)"
     tr ' ' '\t' <"$RUNS/results.raw"
 } >"$RUNS/results.tsv"
 awk '
+    function median(a, n,    i, j, t) {
+        for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+        return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+    }
     { name[NR] = $1; st[NR] = $2; wall[NR] = $3; cpu[NR] = $4; rss[NR] = $5; files[NR] = $6; mb[NR] = $7; idx[$1] = NR }
     END {
         printf "%-16s %-18s %9s %9s %9s %9s %9s\n", "run", "status", "wall s", "CPU s", "RSS MB", "files", "MB"
@@ -347,6 +370,18 @@ awk '
             if (r && st[r] == "ok" && f && st[f] == "ok" && wall[f] > 0)
                 printf "%s/floor: wall %.2fx%s\n", more[m], wall[r] / wall[f], (h && st[h] == "ok") ? sprintf(", /hugo: wall %.2fx", wall[r] / wall[h]) : ""
         }
+        # Round 1 is kbsite / hugo / the faster floor above; rounds 2.. are kbsite-R / hugo-R /
+        # floor-kbsite-R. Medians of the per-round ratios.
+        nh = 0; nf = 0
+        for (r = 1; r <= 99; r++) {
+            kr = (r == 1) ? k : idx["kbsite-" r]; hr = (r == 1) ? h : idx["hugo-" r]; fr = (r == 1) ? f : idx["floor-kbsite-" r]
+            if (!kr) break
+            if (st[kr] != "ok") continue
+            if (hr && st[hr] == "ok") { rh[++nh] = wall[kr] / wall[hr]; lh = lh sprintf(" %.2f", wall[kr] / wall[hr]) }
+            if (fr && st[fr] == "ok" && wall[fr] > 0) { rf[++nf] = wall[kr] / wall[fr]; lf = lf sprintf(" %.2f", wall[kr] / wall[fr]) }
+        }
+        if (nh > 1) printf "kbsite/hugo per round (wall):%s; median %.2fx\n", lh, median(rh, nh)
+        if (nf > 1) printf "kbsite/floor per round (wall):%s; median %.2fx\n", lf, median(rf, nf)
         kc = idx["kbsite-cold"]; hc = idx["hugo-cold"]
         if (kc && st[kc] == "ok" && hc && st[hc] == "ok")
             printf "cold inputs, kbsite/hugo: wall %.2fx\n", wall[kc] / wall[hc]

@@ -169,6 +169,12 @@ impl PassTime {
         PassTime { on, ..Default::default() }
     }
 
+    /// A timer that measures nothing, for callers that never profile (serve's rounds, `check`).
+    pub fn off() -> &'static PassTime {
+        static OFF: PassTime = PassTime { on: false, nanos: [const { AtomicU64::new(0) }; 4] };
+        &OFF
+    }
+
     /// Starts timing consecutive pieces of work on this thread (see [`Lap::mark`]).
     pub fn lap(&self) -> Lap<'_> {
         Lap { time: self, since: self.on.then(crate::measure::thread_cpu) }
@@ -615,7 +621,7 @@ pub(crate) fn search_docs(prepared: &Prepared) -> Vec<usize> {
 /// not indexed. Equal hashes: the index need not change for this page.
 pub(crate) fn search_entry_hash(config: &SiteConfig, prepared: &Prepared, i: usize) -> u64 {
     match is_search_doc(&prepared.pages[i]) {
-        true => hash_entry(&search_doc(config, prepared, i, &PassTime::new(false))),
+        true => hash_entry(&search_doc(config, prepared, i, PassTime::off())),
         false => 0,
     }
 }

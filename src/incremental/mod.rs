@@ -228,14 +228,7 @@ impl LiveSite {
             if interrupted() {
                 return Ok(None);
             }
-            build::add_search_docs(
-                config,
-                prepared,
-                batch,
-                &mut builder,
-                Some(&mut hashes),
-                &build::PassTime::new(false),
-            );
+            build::add_search_docs(config, prepared, batch, &mut builder, Some(&mut hashes), build::PassTime::off());
         }
         if interrupted() {
             return Ok(None);

@@ -362,8 +362,8 @@ impl Stage {
         let prefix = format!("{tree}/");
         for rel in files {
             let rel = format!("{prefix}{rel}");
-            let stamp = Stamp::at(&self.dir.join(&rel))
-                .with_context(|| format!("`{}` was not written", self.dir.join(&rel).display()))?;
+            let path = self.dir.join(&rel);
+            let stamp = Stamp::at(&path).with_context(|| format!("`{}` was not written", path.display()))?;
             self.recorded.record(&rel, &Entry { stamp, flags: TREE, ..Entry::default() });
         }
         self.recorded.record(&prefix, &Entry { key, ..Entry::default() });
@@ -523,14 +523,8 @@ impl Stage {
         let produced: HashSet<&str> = recorded.paths().filter(|p| p.starts_with(&prefix)).collect();
         // Folders holding a produced file stay; only the others may have become empty.
         let mut needed: HashSet<&str> = HashSet::new();
-        for file in &produced {
-            let mut path = *file;
-            while let Some((parent, _)) = path.rsplit_once('/') {
-                if !needed.insert(parent) {
-                    break; // its ancestors are in already
-                }
-                path = parent;
-            }
+        if prune == Prune::Unneeded {
+            produced.iter().for_each(|file| add_folders_of(file, &mut needed));
         }
         let pool = io_pool();
         // Only what is stale is collected (not all 260,000 entries of a 60k site).
@@ -556,15 +550,7 @@ impl Stage {
         let mut stale_dirs: HashSet<&str> = dirs.iter().map(|(rel, _)| rel.as_str()).collect();
         if prune == Prune::EmptiedOnly {
             // The folders of the removed files, and theirs, up to `under`.
-            for (file, _) in &files {
-                let mut path = file.as_str();
-                while let Some((parent, _)) = path.rsplit_once('/') {
-                    if !stale_dirs.insert(parent) {
-                        break;
-                    }
-                    path = parent;
-                }
-            }
+            files.iter().for_each(|(file, _)| add_folders_of(file, &mut stale_dirs));
         }
         let mut stale_dirs: Vec<&str> = stale_dirs.into_iter().collect();
         // Deepest first, so children go before their parents; folders still holding something stay.
@@ -618,6 +604,18 @@ impl Stage {
     /// Abandons the staged output (the build failed). The live output is untouched; the folder
     /// stays as `<output>.kbsite-new` and is reused by the next build.
     pub fn discard(self) {}
+}
+
+/// Adds the folders holding `path` (`a/b/c` → `a/b`, `a`) to `folders`, stopping at the first one
+/// already there (its own are then in too).
+fn add_folders_of<'a>(path: &'a str, folders: &mut HashSet<&'a str>) {
+    let mut path = path;
+    while let Some((parent, _)) = path.rsplit_once('/') {
+        if !folders.insert(parent) {
+            break;
+        }
+        path = parent;
+    }
 }
 
 /// Which folders [`Stage::remove_unproduced`] removes besides stale files.

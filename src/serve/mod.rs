@@ -236,8 +236,12 @@ fn rebuild_loop(mut state: ServeState, mut watcher: FsWatcher, rx: Receiver<Watc
         while let Some(msg) = next.take().or_else(|| queued.pop_front()).or_else(|| rx.try_recv().ok()) {
             match msg {
                 WatchMsg::Stop => return,
-                WatchMsg::Fs(Ok(events)) => paths.extend(events.into_iter().map(|e| e.path)),
-                WatchMsg::Fs(Err(e)) => eprintln!("warning: file watcher: {e}"),
+                WatchMsg::Fs(Ok(events)) => paths.extend(events.into_iter().flat_map(|e| e.event.paths)),
+                WatchMsg::Fs(Err(errors)) => {
+                    for e in errors {
+                        eprintln!("warning: file watcher: {e}");
+                    }
+                }
             }
         }
         let changes = classify(&paths, &state.config);
@@ -263,7 +267,7 @@ fn rebuild_loop(mut state: ServeState, mut watcher: FsWatcher, rx: Receiver<Watc
             while let Ok(msg) = rx.try_recv() {
                 urgent |= match &msg {
                     WatchMsg::Stop => true,
-                    WatchMsg::Fs(Ok(events)) => !classify(events.iter().map(|e| &e.path), &config).is_empty(),
+                    WatchMsg::Fs(Ok(events)) => !classify(events.iter().flat_map(|e| &e.paths), &config).is_empty(),
                     WatchMsg::Fs(Err(_)) => false,
                 };
                 queued.push_back(msg);

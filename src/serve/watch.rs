@@ -1,6 +1,6 @@
 //! File watching: which folders to watch, and what a batch of changed paths means.
 //!
-//! Events come debounced from `notify-debouncer-mini` (native events, or notify's `PollWatcher`
+//! Events come debounced from `notify-debouncer-full` (native events, or notify's `PollWatcher`
 //! with `--poll`) and are sorted by [`classify`] into a [`ChangeSet`]. The output folder and its
 //! `.kbsite-*` siblings are never watched where avoidable ([`watch_plan`]) and always ignored.
 
@@ -11,8 +11,8 @@ use std::sync::mpsc::Sender;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use notify::{PollWatcher, RecommendedWatcher, RecursiveMode, Watcher};
-use notify_debouncer_mini::{new_debouncer_opt, DebounceEventResult, Debouncer};
+use notify::{EventKindMask, PollWatcher, RecommendedWatcher, RecursiveMode};
+use notify_debouncer_full::{new_debouncer_opt, DebounceEventResult, Debouncer, NoCache};
 
 use crate::config::SiteConfig;
 
@@ -178,46 +178,17 @@ fn add_tree(dir: &Path, output: &Path, plan: &mut BTreeMap<PathBuf, RecursiveMod
     }
 }
 
-/// A notify watcher that passes on changes only. Since notify 8, inotify also reports every
-/// `open()` as an `Access` event (notify-rs/notify#612), so the build reading its sources would
-/// trigger the next build forever; the events are dropped here, before the debouncer.
-pub struct ChangesOnly<W>(W);
-
-impl<W: Watcher> Watcher for ChangesOnly<W> {
-    fn new<F: notify::EventHandler>(mut handler: F, config: notify::Config) -> notify::Result<Self> {
-        let filter = move |event: notify::Result<notify::Event>| match &event {
-            Ok(e) if e.kind.is_access() => {}
-            _ => handler.handle_event(event),
-        };
-        W::new(filter, config).map(ChangesOnly)
-    }
-
-    fn watch(&mut self, path: &Path, mode: RecursiveMode) -> notify::Result<()> {
-        self.0.watch(path, mode)
-    }
-
-    fn unwatch(&mut self, path: &Path) -> notify::Result<()> {
-        self.0.unwatch(path)
-    }
-
-    fn configure(&mut self, option: notify::Config) -> notify::Result<bool> {
-        self.0.configure(option)
-    }
-
-    fn kind() -> notify::WatcherKind {
-        W::kind()
-    }
-}
-
 /// What the watcher thread receives.
 pub enum WatchMsg {
     Fs(DebounceEventResult),
     Stop,
 }
 
+/// On Linux the debouncer needs no file-id cache (inotify pairs renames itself); elsewhere the
+/// watched trees are few and small next to what the build reads.
 enum Backend {
-    Native(Debouncer<ChangesOnly<RecommendedWatcher>>),
-    Poll(Debouncer<ChangesOnly<PollWatcher>>),
+    Native(Debouncer<RecommendedWatcher, NoCache>),
+    Poll(Debouncer<PollWatcher, NoCache>),
 }
 
 /// A debounced watcher that keeps its watched folders in line with a [`watch_plan`].
@@ -231,30 +202,47 @@ pub const POLL_INTERVAL: Duration = Duration::from_millis(1000);
 
 impl FsWatcher {
     /// Debounced events go to `tx` as [`WatchMsg::Fs`].
+    ///
+    /// Only changes are asked for ([`EventKindMask::CORE`]): since notify 8, inotify otherwise
+    /// also reports every `open()` of a watched file, so each build's reading of its sources
+    /// (three times over 60,000 files) made hundreds of thousands of events for the kernel to
+    /// queue and the watcher thread to drop, ~14% of `serve`'s first build, and overflowed the
+    /// kernel's event queue, where a save made during a build could be lost.
     pub fn new(tx: Sender<WatchMsg>, debounce: Duration, poll: bool) -> Result<FsWatcher> {
         let handler = move |r: DebounceEventResult| {
             let _ = tx.send(WatchMsg::Fs(r));
         };
-        let config = notify_debouncer_mini::Config::default().with_timeout(debounce).with_batch_mode(true);
+        let changes_only = notify::Config::default().with_event_kinds(EventKindMask::CORE);
+        let config = notify_debouncer_full::Config::default().with_timeout(debounce);
         let backend = if poll {
             // PollWatcher compares modification times in whole seconds, so a second save within
             // the same second would be missed; comparing contents too catches every change, at
             // the cost of reading the watched files on each scan.
-            let notify_config = notify::Config::default().with_poll_interval(POLL_INTERVAL).with_compare_contents(true);
+            let notify_config = changes_only.with_poll_interval(POLL_INTERVAL).with_compare_contents(true);
             Backend::Poll(
-                new_debouncer_opt(config.with_notify_config(notify_config), handler)
+                new_debouncer_opt(config.with_notify_config(notify_config), handler, NoCache::new())
                     .context("failed to start the polling watcher")?,
             )
         } else {
-            Backend::Native(new_debouncer_opt(config, handler).context("failed to start the file watcher")?)
+            Backend::Native(
+                new_debouncer_opt(config.with_notify_config(changes_only), handler, NoCache::new())
+                    .context("failed to start the file watcher")?,
+            )
         };
         Ok(FsWatcher { backend, watched: BTreeMap::new() })
     }
 
-    fn watcher(&mut self) -> &mut dyn Watcher {
+    fn watch(&mut self, path: &Path, mode: RecursiveMode) -> notify::Result<()> {
         match &mut self.backend {
-            Backend::Native(d) => d.watcher(),
-            Backend::Poll(d) => d.watcher(),
+            Backend::Native(d) => d.watch(path, mode),
+            Backend::Poll(d) => d.watch(path, mode),
+        }
+    }
+
+    fn unwatch(&mut self, path: &Path) -> notify::Result<()> {
+        match &mut self.backend {
+            Backend::Native(d) => d.unwatch(path),
+            Backend::Poll(d) => d.unwatch(path),
         }
     }
 
@@ -270,13 +258,13 @@ impl FsWatcher {
             .collect();
         for path in stale {
             self.watched.remove(&path);
-            let _ = self.watcher().unwatch(&path);
+            let _ = self.unwatch(&path);
         }
         for (path, mode) in plan {
             if self.watched.contains_key(path) {
                 continue;
             }
-            match self.watcher().watch(path, *mode) {
+            match self.watch(path, *mode) {
                 Ok(()) => {
                     self.watched.insert(path.clone(), *mode);
                 }
@@ -398,5 +386,42 @@ mod tests {
         .into_iter()
         .collect();
         assert_eq!(plan, expect);
+    }
+
+    /// What a rebuild does to the watched sources (open, read, list) must reach the rebuild
+    /// loop as nothing at all; a write must. The build reads every source up to three times.
+    #[test]
+    fn reading_watched_files_is_no_change_but_writing_one_is() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("content");
+        std::fs::create_dir_all(dir.join("kb/1")).unwrap();
+        let file = dir.join("kb/1/README.md");
+        std::fs::write(&file, "one").unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let mut watcher = FsWatcher::new(tx, Duration::from_millis(50), false).unwrap();
+        let plan: BTreeMap<PathBuf, RecursiveMode> = [(dir.clone(), RecursiveMode::Recursive)].into_iter().collect();
+        assert!(watcher.sync(&plan).is_empty());
+
+        for _ in 0..50 {
+            assert_eq!(std::fs::read_to_string(&file).unwrap(), "one");
+            assert_eq!(std::fs::read_dir(dir.join("kb/1")).unwrap().count(), 1);
+        }
+        // Several debounce periods: anything the reads caused would have been delivered.
+        if let Ok(msg) = rx.recv_timeout(Duration::from_millis(400)) {
+            let paths = match msg {
+                WatchMsg::Fs(Ok(events)) => format!("{:?}", events.iter().map(|e| &e.event).collect::<Vec<_>>()),
+                WatchMsg::Fs(Err(e)) => format!("errors {e:?}"),
+                WatchMsg::Stop => "stop".into(),
+            };
+            panic!("reading sources was reported as a change: {paths}");
+        }
+
+        std::fs::write(&file, "two").unwrap();
+        match rx.recv_timeout(Duration::from_secs(5)) {
+            Ok(WatchMsg::Fs(Ok(events))) => {
+                assert!(events.iter().flat_map(|e| &e.paths).any(|p| p.ends_with("kb/1/README.md")), "{events:?}")
+            }
+            _ => panic!("a write to a watched file was not reported"),
+        }
     }
 }

@@ -31,9 +31,13 @@ pub struct BuildOptions {
     pub quiet: bool,
     /// Injected before `</body>` of every page (the serve command's live-reload script).
     pub inject: Option<String>,
-    /// Keep an [`OutputRecord`] per output (what it depends on) in the report. The preview
-    /// server needs them; a one-off build does not, and they cost memory at archive scale.
+    /// Keep an [`OutputRecord`] per output (what it depends on) in the report, for tools and
+    /// tests that ask what an output was made from. They cost memory at archive scale (~57 MB
+    /// and ~1 s of CPU at 60,000 articles), so the preview server does without them.
     pub record_outputs: bool,
+    /// The build starts the preview server's incremental state: it also keeps each page's
+    /// search-entry hash ([`BuildReport::search_hashes`]) and renders every output.
+    pub live: bool,
     /// Render every output, even one the reused output folder holds from identical inputs
     /// (`kbsite build --full`). Files whose bytes did not change are still left alone, and
     /// input keys are still recorded for the next build.
@@ -98,9 +102,12 @@ pub struct BuildReport {
     pub search: Option<SearchStats>,
     /// The search index was kept from the reused output folder (no page's entry changed).
     pub search_kept: bool,
-    /// With `record_outputs`: every page's `build::search_entry_hash`, by page id (serve compares
-    /// them to tell whether an edit changed the index).
+    /// With `live` or `record_outputs`: every page's `build::search_entry_hash`, by page id
+    /// (serve compares them to tell whether an edit changed the index).
     pub search_hashes: Vec<u64>,
+    /// Source files (relative to `source`) of the pages that used syntax highlighting: what
+    /// the highlight stylesheet depends on.
+    pub highlighted: Vec<String>,
     pub output_dir: PathBuf,
 }
 
@@ -369,7 +376,7 @@ pub fn build_keeping(config: &SiteConfig, opts: &BuildOptions) -> Result<(BuildR
         stage.own_tree("search"); // the search writer removes its own stale files
     }
     // Serve (which records outputs) keeps each page's search-entry hash; a one-off build does not.
-    let keep_hashes = opts.record_outputs && config.search.enabled;
+    let keep_hashes = (opts.record_outputs || opts.live) && config.search.enabled;
     let mut search_hashes = if keep_hashes { vec![0; prepared.pages.len()] } else { Vec::new() };
     let hashes = keep_hashes.then_some(&mut search_hashes);
     // The redirect pages mostly wait for their folders, the last to be made (see
@@ -432,7 +439,7 @@ pub fn build_keeping(config: &SiteConfig, opts: &BuildOptions) -> Result<(BuildR
             return Err(e);
         }
     };
-    let Written { records, files, bytes, time } = match result {
+    let Written { records, files, bytes, time, highlighted } = match result {
         Ok(r) if !diags.has_errors() => r,
         Ok(_) => {
             stage.discard();
@@ -469,6 +476,7 @@ pub fn build_keeping(config: &SiteConfig, opts: &BuildOptions) -> Result<(BuildR
         search_work,
         warnings: diags.take_sorted(),
         outputs: records,
+        highlighted,
         unresolved_mentions: unresolved,
         search,
         search_kept,
@@ -531,7 +539,7 @@ pub(crate) enum SearchIndex {
 /// keep those of the reused folder, unless `--full`): not for serve (which records what each
 /// output depends on), and not when a template may show the build's time.
 pub(crate) fn keeps_outputs(opts: &BuildOptions, templates: &Templates) -> bool {
-    !opts.record_outputs && opts.inject.is_none() && !templates.shows_build_time
+    !opts.record_outputs && !opts.live && opts.inject.is_none() && !templates.shows_build_time
 }
 
 /// A digest of what every output depends on besides its own inputs: this program (version,
@@ -725,10 +733,10 @@ fn render_and_write(
         progress.tick();
         writer.page(id, mode(keys.as_ref().map(|k| &k.pages), id))
     });
-    // Pages that used syntax highlighting: what the highlight stylesheet depends on.
-    let any_highlighted = written.iter().any(|w| w.highlighted);
+    // Pages that used syntax highlighting (kept ones by their manifest flag): what the
+    // highlight stylesheet depends on.
     let highlighted: Vec<String> =
-        written.iter().filter(|w| w.highlighted && w.record.is_some()).map(|w| pages[w.id].rel().to_string()).collect();
+        written.iter().filter(|w| w.highlighted).map(|w| pages[w.id].rel().to_string()).collect();
     files.fetch_add(written.len() as u64, Ordering::Relaxed);
     let mut records: Vec<OutputRecord> = written
         .into_iter()
@@ -785,20 +793,21 @@ fn render_and_write(
             records.push(record);
         }
     }
-    if any_highlighted {
+    if !highlighted.is_empty() {
         let css = highlight::stylesheet();
         stage.write(theme::HIGHLIGHT_CSS, css.as_bytes())?;
         bytes.fetch_add(css.len() as u64, Ordering::Relaxed);
         files.fetch_add(1, Ordering::Relaxed);
         let mut record = OutputRecord::file(theme::HIGHLIGHT_CSS, None);
-        record.lists = highlighted;
+        record.lists = highlighted.clone();
         records.push(record);
     }
     if !opts.record_outputs {
         records.clear();
     }
     records.sort_by(|a, b| a.output.cmp(&b.output));
-    Ok(Written { records, files: files.into_inner(), bytes: bytes.into_inner(), time: writer.time.totals() })
+    let time = writer.time.totals();
+    Ok(Written { records, files: files.into_inner(), bytes: bytes.into_inner(), time, highlighted })
 }
 
 /// What a render pass wrote: the records of its outputs (sorted by output; kept only when
@@ -810,6 +819,8 @@ pub struct Written {
     pub bytes: u64,
     /// Where the render threads' CPU time went, when measured ([`BuildOptions::profile`]).
     pub time: Option<WorkTime>,
+    /// Pages that used syntax highlighting ([`BuildReport::highlighted`]).
+    pub highlighted: Vec<String>,
 }
 
 impl Written {
@@ -817,6 +828,7 @@ impl Written {
     fn and(mut self, more: Written) -> Written {
         self.records.extend(more.records);
         self.records.sort_by(|a, b| a.output.cmp(&b.output));
+        self.highlighted.extend(more.highlighted);
         Written { files: self.files + more.files, bytes: self.bytes + more.bytes, ..self }
     }
 }

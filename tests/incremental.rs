@@ -101,11 +101,8 @@ impl Site {
         let clean = tempfile::tempdir().unwrap();
         let overrides = Overrides { output: Some(clean.path().join("out")), ..Default::default() };
         let config = SiteConfig::load(&self.root, &overrides).unwrap();
-        build(
-            &config,
-            &BuildOptions { quiet: true, inject: Some(inject_script()), record_outputs: true, ..Default::default() },
-        )
-        .unwrap();
+        build(&config, &BuildOptions { quiet: true, inject: Some(inject_script()), live: true, ..Default::default() })
+            .unwrap();
         assert_same_tree(&self.out(), &clean.path().join("out"), "incremental output");
     }
 }
@@ -564,5 +561,28 @@ fn a_config_change_after_incremental_rounds_rebuilds_everything_in_the_reused_fo
     site.edit(&a, |t| add_text(&t, "Another edit."));
     site.ok(&[&a]);
     assert!(!site.out().join(&short).exists());
+    site.assert_same_as_clean_build();
+}
+
+#[test]
+fn the_highlight_stylesheet_follows_the_pages_that_use_highlighting() {
+    let mut site = Site::new();
+    let css = site.out().join("assets/highlight.css");
+    assert!(css.exists(), "the fixture's guide.md highlights Rust");
+    let snippet = "\n```rust\nfn main() { println!(\"hi\"); }\n```\n";
+    site.write("content/notes/code.md", &format!("---\ntitle: Code\n---\nSome code:\n{snippet}"));
+    site.ok(&["content/notes/code.md"]);
+    site.assert_same_as_clean_build();
+
+    // The new highlighted page gone: the one the full build found keeps the stylesheet.
+    std::fs::remove_file(site.root.join("content/notes/code.md")).unwrap();
+    site.ok(&["content/notes/code.md"]);
+    assert!(css.exists(), "guide.md still highlights code");
+    site.assert_same_as_clean_build();
+
+    // The last highlighted page loses its code: the stylesheet goes.
+    site.edit("content/docs/guide.md", |t| t.replace("```rust", "```"));
+    site.ok(&["content/docs/guide.md"]);
+    assert!(!css.exists(), "no page highlights code any more");
     site.assert_same_as_clean_build();
 }

@@ -46,7 +46,6 @@ use crate::config::SiteConfig;
 use crate::diagnostics::Diagnostic;
 use crate::load::{self, SourceFile};
 use crate::search::{SearchIndexBuilder, SearchStats};
-use crate::theme;
 use generated::{GeneratedFiles, Refresh};
 
 pub use update::Changed;
@@ -161,7 +160,6 @@ impl LiveSite {
 
         let written_pages = fingerprint::page_fingerprints(kb, &summary, |t| fingerprint::hash_of(&urls[t]));
         let index_fp = fingerprint::index_fingerprints(kb, &summary, index_pages, config.kb.page_size);
-        let highlight = report.outputs.iter().find(|r| r.output == theme::HIGHLIGHT_CSS);
         let written = Written {
             pages: written_pages,
             index: index_pages.iter().zip(index_fp).map(|(g, fp)| (g.output.clone(), fp)).collect(),
@@ -172,9 +170,11 @@ impl LiveSite {
             stale_assets: BTreeSet::new(),
             stale_outputs: BTreeSet::new(),
             unique: true,
-            not_found: report.outputs.iter().any(|r| r.output == "404.html" && r.source.is_none()),
-            highlight: highlight.is_some(),
-            highlighted: highlight.map(|r| r.lists.iter().cloned().collect()).unwrap_or_default(),
+            // The build made its own 404 page where the site has none (a template error would
+            // have failed it).
+            not_found: !analyze::is_site_output(pages, assets, "404.html"),
+            highlight: !report.highlighted.is_empty(),
+            highlighted: report.highlighted.iter().cloned().collect(),
         };
         let search_hashes = match report.search_hashes.len() == pages.len() {
             true => report.search_hashes.iter().copied().map(Some).collect(),

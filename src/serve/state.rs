@@ -193,12 +193,8 @@ pub fn rebuild_with(
         _ => {
             // Drop the kept site first: a full build must not hold two copies in memory.
             state.site = None;
-            let opts = BuildOptions {
-                quiet: true,
-                inject: Some(state.inject.clone()),
-                record_outputs: true,
-                ..Default::default()
-            };
+            let opts =
+                BuildOptions { quiet: true, inject: Some(state.inject.clone()), live: true, ..Default::default() };
             match build_keeping(&state.config, &opts) {
                 Ok((report, prepared)) => {
                     let outcome = Rebuild {

@@ -36,7 +36,7 @@ pub struct BuildOptions {
     /// and ~1 s of CPU at 60,000 articles), so the preview server does without them.
     pub record_outputs: bool,
     /// The build starts the preview server's incremental state: it also keeps each page's
-    /// search-entry hash ([`BuildReport::search_hashes`]) and renders every output.
+    /// search-entry hash ([`BuildReport::search_hashes`]), unless the search index was kept.
     pub live: bool,
     /// Render every output, even one the reused output folder holds from identical inputs
     /// (`kbsite build --full`). Files whose bytes did not change are still left alone, and
@@ -432,7 +432,10 @@ pub fn build_keeping(config: &SiteConfig, opts: &BuildOptions) -> Result<(BuildR
     let result = result.and_then(|written| redirects.map(|more| written.and(more)));
     let (search, search_kept) = match search {
         Ok(SearchIndex::Built(stats)) => (Some(stats), false),
-        Ok(SearchIndex::Kept) => (None, true),
+        Ok(SearchIndex::Kept) => {
+            search_hashes.clear(); // not computed: the entries were not made
+            (None, true)
+        }
         Ok(SearchIndex::None) => (None, false),
         Err(e) => {
             stage.discard();
@@ -536,10 +539,13 @@ pub(crate) enum SearchIndex {
 }
 
 /// Whether a build's outputs get input keys, so that a later build may keep them (and this one
-/// keep those of the reused folder, unless `--full`): not for serve (which records what each
-/// output depends on), and not when a template may show the build's time.
+/// keep those of the reused folder, unless `--full`): not when outputs are recorded (a kept
+/// output has no record), nor when a template may show the build's time. Serve's full builds
+/// (`live`, with the live-reload script) keep what serve's last full build made: the script is
+/// part of the build settings, so pages of a `kbsite build` are never taken for serve's or back,
+/// and a file serve rewrote since (a new inode and time) is not trusted.
 pub(crate) fn keeps_outputs(opts: &BuildOptions, templates: &Templates) -> bool {
-    !opts.record_outputs && !opts.live && opts.inject.is_none() && !templates.shows_build_time
+    !opts.record_outputs && (opts.live || opts.inject.is_none()) && !templates.shows_build_time
 }
 
 /// A digest of what every output depends on besides its own inputs: this program (version,

@@ -586,3 +586,35 @@ fn the_highlight_stylesheet_follows_the_pages_that_use_highlighting() {
     assert!(!css.exists(), "no page highlights code any more");
     site.assert_same_as_clean_build();
 }
+
+#[test]
+fn a_restarted_serve_keeps_what_its_last_run_made_and_equals_a_clean_build() {
+    let mut site = Site::new();
+    let (a, b) = (site.articles[1].clone(), site.articles[2].clone());
+    // Written into the live folder by an incremental round: those files are not the full
+    // build's any more, and must not be taken for it.
+    site.edit(&a, |t| add_text(&t, "Edited while serving."));
+    site.ok(&[&a]);
+    // Changed while no serve runs: what lists it moves too.
+    site.edit(&b, |t| set_header(&t, "Product(s):", "Restart Test Product"));
+
+    let restart = |site: &Site| {
+        let mut state = ServeState::new(&site.root, Overrides::default(), true).unwrap();
+        let first = rebuild(&mut state, &ChangeSet::everything()).unwrap();
+        assert!(first.full);
+        (state, first)
+    };
+    let (state, first) = restart(&site);
+    assert!(first.kept > 0, "pages unchanged since the last run are kept");
+    site.assert_same_as_clean_build();
+
+    // Nothing changed since: the search index is kept too, and rounds go on from there.
+    site.state = state;
+    let (state, again) = restart(&site);
+    assert!(again.kept > first.kept, "everything keyed is kept: {} then {}", first.kept, again.kept);
+    site.assert_same_as_clean_build();
+    site.state = state;
+    site.edit(&a, |t| add_text(&t, "Edited after the restart."));
+    site.ok(&[&a]);
+    site.assert_same_as_clean_build();
+}

@@ -125,6 +125,8 @@ pub struct Rebuild {
     pub full: bool,
     pub pages: usize,
     pub files: usize,
+    /// Files a full build kept from serve's previous full build of this output folder.
+    pub kept: u64,
     /// Outputs an incremental rebuild wrote (rendered or copied) and deleted; empty for a full
     /// build, which writes everything.
     pub written: Vec<String>,
@@ -201,6 +203,7 @@ pub fn rebuild_with(
                         full: true,
                         pages: report.pages,
                         files: report.assets,
+                        kept: report.files_kept,
                         warnings: report.warnings.clone(),
                         stages: report.stages.clone(),
                         ..Rebuild::default()
@@ -232,10 +235,14 @@ pub fn rebuild_with(
         }
         match outcome.full {
             true => println!(
-                "built {} pages and {} files in {} ms",
+                "built {} pages and {} files in {} ms{}",
                 outcome.pages,
                 outcome.files,
-                outcome.reload_after.as_millis()
+                outcome.reload_after.as_millis(),
+                match outcome.kept {
+                    0 => String::new(),
+                    n => format!(" ({n} output files kept from the last run)"),
+                }
             ),
             false => println!(
                 "rebuilt {} and deleted {} of {} pages and {} files in {} ms",

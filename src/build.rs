@@ -375,7 +375,7 @@ pub fn build_keeping(config: &SiteConfig, opts: &BuildOptions) -> Result<(BuildR
     if ok && config.search.enabled {
         stage.own_tree("search"); // the search writer removes its own stale files
     }
-    // Serve (which records outputs) keeps each page's search-entry hash; a one-off build does not.
+    // Serve's builds (and recording ones) keep each page's search-entry hash; a one-off build does not.
     let keep_hashes = (opts.record_outputs || opts.live) && config.search.enabled;
     let mut search_hashes = if keep_hashes { vec![0; prepared.pages.len()] } else { Vec::new() };
     let hashes = keep_hashes.then_some(&mut search_hashes);

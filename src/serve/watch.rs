@@ -184,8 +184,8 @@ pub enum WatchMsg {
     Stop,
 }
 
-/// On Linux the debouncer needs no file-id cache (inotify pairs renames itself); elsewhere the
-/// watched trees are few and small next to what the build reads.
+/// No file-id cache: the debouncer uses one only to pair the two halves of a rename where the
+/// platform does not (inotify does), and serve needs the changed paths, not the pairs.
 enum Backend {
     Native(Debouncer<RecommendedWatcher, NoCache>),
     Poll(Debouncer<PollWatcher, NoCache>),

@@ -102,8 +102,8 @@ pub struct BuildReport {
     pub search: Option<SearchStats>,
     /// The search index was kept from the reused output folder (no page's entry changed).
     pub search_kept: bool,
-    /// With `live` or `record_outputs`: every page's `build::search_entry_hash`, by page id
-    /// (serve compares them to tell whether an edit changed the index).
+    /// With `live`: every page's `build::search_entry_hash`, by page id (serve compares them to
+    /// tell whether an edit changed the index); empty when the index was kept.
     pub search_hashes: Vec<u64>,
     /// Source files (relative to `source`) of the pages that used syntax highlighting: what
     /// the highlight stylesheet depends on.
@@ -375,8 +375,8 @@ pub fn build_keeping(config: &SiteConfig, opts: &BuildOptions) -> Result<(BuildR
     if ok && config.search.enabled {
         stage.own_tree("search"); // the search writer removes its own stale files
     }
-    // Serve's builds (and recording ones) keep each page's search-entry hash; a one-off build does not.
-    let keep_hashes = (opts.record_outputs || opts.live) && config.search.enabled;
+    // Serve's builds keep each page's search-entry hash; a one-off build does not.
+    let keep_hashes = opts.live && config.search.enabled;
     let mut search_hashes = if keep_hashes { vec![0; prepared.pages.len()] } else { Vec::new() };
     let hashes = keep_hashes.then_some(&mut search_hashes);
     // The redirect pages mostly wait for their folders, the last to be made (see
@@ -540,12 +540,12 @@ pub(crate) enum SearchIndex {
 
 /// Whether a build's outputs get input keys, so that a later build may keep them (and this one
 /// keep those of the reused folder, unless `--full`): not when outputs are recorded (a kept
-/// output has no record), nor when a template may show the build's time. Serve's full builds
-/// (`live`, with the live-reload script) keep what serve's last full build made: the script is
-/// part of the build settings, so pages of a `kbsite build` are never taken for serve's or back,
-/// and a file serve rewrote since (a new inode and time) is not trusted.
+/// output has no record), nor when a template may show the build's time. An injected script
+/// (serve's live reload) is part of the build settings, so serve keeps what serve's last full
+/// build made and never takes a `kbsite build`'s pages, or the other way round; a file serve
+/// rewrote since (a new inode and time) is not trusted.
 pub(crate) fn keeps_outputs(opts: &BuildOptions, templates: &Templates) -> bool {
-    !opts.record_outputs && (opts.live || opts.inject.is_none()) && !templates.shows_build_time
+    !opts.record_outputs && !templates.shows_build_time
 }
 
 /// A digest of what every output depends on besides its own inputs: this program (version,

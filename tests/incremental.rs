@@ -37,12 +37,17 @@ impl Site {
         write(&root, "site.toml", &format!("{toml}\n[kb]\npage_size = {PAGE_SIZE}\n"));
         // A folder with a README (its index, until an index page appears beside it).
         write(&root, "content/notes/README.md", "# Notes\n\nSee Q1001.\n");
-        let state = ServeState::new(&root, Overrides::default(), true).unwrap();
+        let (state, _) = serve(&root);
         let root = state.root.clone();
-        let mut site = Site { _tmp: tmp, root, state, articles };
-        let first = rebuild(&mut site.state, &ChangeSet::everything()).unwrap();
-        assert!(first.full);
-        site
+        Site { _tmp: tmp, root, state, articles }
+    }
+
+    /// Starts serving the site again (a new `kbsite serve` on the same folders); returns its
+    /// first build.
+    fn restart(&mut self) -> Rebuild {
+        let (state, first) = serve(&self.root);
+        self.state = state;
+        first
     }
 
     fn out(&self) -> PathBuf {
@@ -105,6 +110,14 @@ impl Site {
             .unwrap();
         assert_same_tree(&self.out(), &clean.path().join("out"), "incremental output");
     }
+}
+
+/// A serve state for the site at `root` after its first build, as `kbsite serve` starts.
+fn serve(root: &Path) -> (ServeState, Rebuild) {
+    let mut state = ServeState::new(root, Overrides::default(), true).unwrap();
+    let first = rebuild(&mut state, &ChangeSet::everything()).unwrap();
+    assert!(first.full, "serve starts with a full build");
+    (state, first)
 }
 
 fn mtimes(dir: &Path) -> BTreeMap<String, SystemTime> {
@@ -598,22 +611,14 @@ fn a_restarted_serve_keeps_what_its_last_run_made_and_equals_a_clean_build() {
     // Changed while no serve runs: what lists it moves too.
     site.edit(&b, |t| set_header(&t, "Product(s):", "Restart Test Product"));
 
-    let restart = |site: &Site| {
-        let mut state = ServeState::new(&site.root, Overrides::default(), true).unwrap();
-        let first = rebuild(&mut state, &ChangeSet::everything()).unwrap();
-        assert!(first.full);
-        (state, first)
-    };
-    let (state, first) = restart(&site);
+    let first = site.restart();
     assert!(first.kept > 0, "pages unchanged since the last run are kept");
     site.assert_same_as_clean_build();
 
     // Nothing changed since: the search index is kept too, and rounds go on from there.
-    site.state = state;
-    let (state, again) = restart(&site);
+    let again = site.restart();
     assert!(again.kept > first.kept, "everything keyed is kept: {} then {}", first.kept, again.kept);
     site.assert_same_as_clean_build();
-    site.state = state;
     site.edit(&a, |t| add_text(&t, "Edited after the restart."));
     site.ok(&[&a]);
     site.assert_same_as_clean_build();

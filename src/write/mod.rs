@@ -520,7 +520,8 @@ impl Stage {
     fn remove_unproduced(&self, under: &str, skip: &Skip<'_>, prune: Prune) -> Result<()> {
         let prefix = if under.is_empty() { String::new() } else { format!("{under}/") };
         let recorded = self.recorded.lock();
-        let produced: HashSet<&str> = recorded.paths().filter(|p| p.starts_with(&prefix)).collect();
+        // Relative to `under`, as the listing gives them.
+        let produced: HashSet<&str> = recorded.paths().filter_map(|p| p.strip_prefix(prefix.as_str())).collect();
         // Folders holding a produced file stay; only the others may have become empty.
         let mut needed: HashSet<&str> = HashSet::new();
         if prune == Prune::Unneeded {
@@ -528,15 +529,9 @@ impl Stage {
         }
         let pool = io_pool();
         // Only what is stale is collected (not all 260,000 entries of a 60k site).
-        let is_stale = |rel: &str, is_dir: bool| {
-            let rel = match prefix.is_empty() {
-                true => std::borrow::Cow::Borrowed(rel),
-                false => std::borrow::Cow::Owned(format!("{prefix}{rel}")),
-            };
-            match is_dir {
-                true => prune == Prune::Unneeded && !needed.contains(&*rel),
-                false => !produced.contains(&*rel),
-            }
+        let is_stale = |rel: &str, is_dir: bool| match is_dir {
+            true => prune == Prune::Unneeded && !needed.contains(rel),
+            false => !produced.contains(rel),
         };
         let root = if under.is_empty() { self.dir.clone() } else { self.dir.join(under) };
         let stale = list_tree(&root, &pool, skip, &is_stale)?;

@@ -5,6 +5,7 @@
 #
 #   bench/serve_start.sh                      # N=60000 RESTARTS=2, output under bench/out
 #   OUT=/dev/shm/kbsite-serve bench/serve_start.sh   # output on tmpfs: the disk left out
+#   BIN=/tmp/kbsite-old bench/serve_start.sh  # another kbsite binary (A/B against this checkout's)
 #
 # For each start: seconds until `serving` is printed, the build's own time and what it kept (from
 # serve's first line), and the process's peak memory and CPU once the search index is done
@@ -21,7 +22,7 @@ if (( N % 1000 == 0 )); then LABEL="$((N / 1000))k"; else LABEL="$N"; fi
 CORPUS=$PWD/bench/out/corpus-$LABEL
 
 cargo build --release --quiet --bin kbsite --bin kbgen
-BIN=$PWD/target/release/kbsite
+BIN=${BIN:-$PWD/target/release/kbsite}
 [[ -d $CORPUS/content ]] || target/release/kbgen --articles "$N" --out "$CORPUS"
 
 # A site folder of its own whose sources are the corpus's, so the corpus's output is untouched.

@@ -38,6 +38,11 @@ pub struct BuildOptions {
     /// The build starts the preview server's incremental state: it also keeps each page's
     /// search-entry hash ([`BuildReport::search_hashes`]), unless the search index was kept.
     pub live: bool,
+    /// Leave a search index that cannot be kept unmade ([`BuildReport::search_deferred`]): the
+    /// preview server serves the site first and makes it afterwards
+    /// ([`LiveSite::rebuild_search`](crate::incremental::LiveSite::rebuild_search)). The site's
+    /// pages and the search client are written as usual.
+    pub defer_search: bool,
     /// Render every output, even one the reused output folder holds from identical inputs
     /// (`kbsite build --full`). Files whose bytes did not change are still left alone, and
     /// input keys are still recorded for the next build.
@@ -102,6 +107,9 @@ pub struct BuildReport {
     pub search: Option<SearchStats>,
     /// The search index was kept from the reused output folder (no page's entry changed).
     pub search_kept: bool,
+    /// With `defer_search`: the index could not be kept and was left to be made later; the
+    /// output has no index (a reused folder's old one is removed).
+    pub search_deferred: bool,
     /// With `live`: every page's `build::search_entry_hash`, by page id (serve compares them to
     /// tell whether an edit changed the index); empty when the index was kept.
     pub search_hashes: Vec<u64>,
@@ -405,6 +413,7 @@ pub fn build_keeping(config: &SiteConfig, opts: &BuildOptions) -> Result<(BuildR
                 &stage,
                 hashes,
                 keeps_outputs(opts, &prepared.templates),
+                opts.defer_search,
                 &search_time,
             ),
             false => Ok(SearchIndex::None),
@@ -430,13 +439,18 @@ pub fn build_keeping(config: &SiteConfig, opts: &BuildOptions) -> Result<(BuildR
     });
     let (files_kept, files_unchanged) = (stage.kept(), stage.unchanged());
     let result = result.and_then(|written| redirects.map(|more| written.and(more)));
-    let (search, search_kept) = match search {
-        Ok(SearchIndex::Built(stats)) => (Some(stats), false),
+    let (search, search_kept, search_deferred) = match search {
+        Ok(SearchIndex::Built(stats)) => (Some(stats), false, false),
+        // Entry hashes are not computed when the entries were not made.
         Ok(SearchIndex::Kept) => {
-            search_hashes.clear(); // not computed: the entries were not made
-            (None, true)
+            search_hashes.clear();
+            (None, true, false)
         }
-        Ok(SearchIndex::None) => (None, false),
+        Ok(SearchIndex::Deferred) => {
+            search_hashes.clear();
+            (None, false, true)
+        }
+        Ok(SearchIndex::None) => (None, false, false),
         Err(e) => {
             stage.discard();
             return Err(e);
@@ -483,6 +497,7 @@ pub fn build_keeping(config: &SiteConfig, opts: &BuildOptions) -> Result<(BuildR
         unresolved_mentions: unresolved,
         search,
         search_kept,
+        search_deferred,
         search_hashes,
         output_dir: config.output.clone(),
     };
@@ -491,13 +506,16 @@ pub fn build_keeping(config: &SiteConfig, opts: &BuildOptions) -> Result<(BuildR
 
 /// Writes the search client and builds the full-text index from every titled page's text.
 /// Bodies are read again and tokenized in parallel batches, added in page order, so the index
-/// is deterministic and memory stays bounded.
+/// is deterministic and memory stays bounded. With `keep_unchanged`, the sink's index is kept
+/// when no document changed; else, with `defer`, no index is made (the stage's commit removes
+/// a reused folder's old one, the search tree being owned).
 pub(crate) fn build_search_index(
     config: &SiteConfig,
     prepared: &Prepared,
     sink: &dyn Sink,
     hashes: Option<&mut Vec<u64>>,
     keep_unchanged: bool,
+    defer: bool,
     time: &PassTime,
 ) -> Result<SearchIndex> {
     if !config.search.enabled {
@@ -508,18 +526,13 @@ pub(crate) fn build_search_index(
     let client = || sink.write("search/search.js", search::CLIENT_JS.as_bytes());
     let Some(dir) = sink.dir() else { return client().map(|()| SearchIndex::None) };
     let docs = search_docs(prepared);
-    // What every entry is made from: each document's source, title and URL (its article
-    // fields come from the source). Reading and tokenizing every body is what this saves.
-    let key = match keep_unchanged {
-        true => fingerprint::finish(docs.iter().fold(docs.len() as u64, |h, &i| {
-            let page = &prepared.pages[i];
-            fingerprint::mix(fingerprint::mix(h, page.loaded.digest), fingerprint::hash_of(&(&page.title, &page.url)))
-        })),
-        false => 0,
-    };
+    let key = if keep_unchanged { search_tree_key(prepared, &docs) } else { 0 };
     if sink.reuse_tree("search", key) {
         search::make_folders(&dir.join("search")).context("failed to write the search index")?;
         return client().map(|()| SearchIndex::Kept);
+    }
+    if defer {
+        return client().map(|()| SearchIndex::Deferred);
     }
     let mut builder = search::SearchIndexBuilder::new();
     add_search_docs(config, prepared, &docs, &mut builder, hashes, time);
@@ -529,12 +542,24 @@ pub(crate) fn build_search_index(
     Ok(SearchIndex::Built(stats))
 }
 
+/// The input key of a search index made of the pages `docs`: what every entry is made from,
+/// each document's source, title and URL (its article fields come from the source). Reading
+/// and tokenizing every body is what keeping an index by this key saves.
+pub(crate) fn search_tree_key(prepared: &Prepared, docs: &[usize]) -> u64 {
+    fingerprint::finish(docs.iter().fold(docs.len() as u64, |h, &i| {
+        let page = &prepared.pages[i];
+        fingerprint::mix(fingerprint::mix(h, page.loaded.digest), fingerprint::hash_of(&(&page.title, &page.url)))
+    }))
+}
+
 /// What the search stage did.
 pub(crate) enum SearchIndex {
     /// Nothing: search is off, or the sink has no folder to write an index into.
     None,
     /// Kept the reused folder's index: no document changed.
     Kept,
+    /// Not made: left for later (`BuildOptions::defer_search`).
+    Deferred,
     Built(SearchStats),
 }
 

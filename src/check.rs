@@ -158,7 +158,15 @@ pub fn check(config: &SiteConfig) -> Result<CheckReport> {
     let _ = render_all(config, &prepared, &recorder, &diags, &opts);
     let _ = write_redirects(config, &prepared, &recorder, &opts);
     // Records the search client; the index itself is only written by a build.
-    let _ = crate::build::build_search_index(config, &prepared, &recorder, None, false, crate::build::PassTime::off());
+    let _ = crate::build::build_search_index(
+        config,
+        &prepared,
+        &recorder,
+        None,
+        false,
+        false,
+        crate::build::PassTime::off(),
+    );
 
     let files = recorder.files.into_inner().unwrap_or_else(|e| e.into_inner());
     let html = recorder.html.into_inner().unwrap_or_else(|e| e.into_inner());

@@ -16,7 +16,9 @@ use common::{add_articles, assert_same_tree, fixture, read, tree, write};
 use kbsite::build::{build, BuildOptions};
 use kbsite::config::{Overrides, SiteConfig};
 use kbsite::serve::state::inject_script;
-use kbsite::serve::{classify, rebuild, ChangeSet, Rebuild, ServeState};
+use kbsite::serve::{
+    classify, rebuild, rebuild_pages, search_pending, update_search_index, ChangeSet, Rebuild, ServeState,
+};
 
 const PAGE_SIZE: usize = 4;
 
@@ -37,7 +39,8 @@ impl Site {
         write(&root, "site.toml", &format!("{toml}\n[kb]\npage_size = {PAGE_SIZE}\n"));
         // A folder with a README (its index, until an index page appears beside it).
         write(&root, "content/notes/README.md", "# Notes\n\nSee Q1001.\n");
-        let (state, _) = serve(&root);
+        let (state, first) = serve(&root);
+        assert!(first.search.is_some(), "a new output has no index to keep: it is made after the pages");
         let root = state.root.clone();
         Site { _tmp: tmp, root, state, articles }
     }
@@ -112,11 +115,20 @@ impl Site {
     }
 }
 
-/// A serve state for the site at `root` after its first build, as `kbsite serve` starts.
+/// A serve state for the site at `root` after its first build, as `kbsite serve` starts: the
+/// pages, then (once serving) the search index when the build could not keep it; the first
+/// build's `search` says how long that took.
 fn serve(root: &Path) -> (ServeState, Rebuild) {
     let mut state = ServeState::new(root, Overrides::default(), true).unwrap();
-    let first = rebuild(&mut state, &ChangeSet::everything()).unwrap();
+    let mut first = rebuild_pages(&mut state, &ChangeSet::everything()).unwrap();
     assert!(first.full, "serve starts with a full build");
+    let index = state.config.output.join("search/manifest.json");
+    let pending = search_pending(&state);
+    assert_eq!(pending, !index.exists(), "an index is there when kept, and only then");
+    assert!(state.config.output.join("search/search.js").exists(), "the client is there either way");
+    first.search = update_search_index(&mut state, &mut || false);
+    assert_eq!(first.search.is_some(), pending);
+    assert!(index.exists() && !search_pending(&state));
     (state, first)
 }
 
@@ -613,11 +625,20 @@ fn a_restarted_serve_keeps_what_its_last_run_made_and_equals_a_clean_build() {
 
     let first = site.restart();
     assert!(first.kept > 0, "pages unchanged since the last run are kept");
+    assert!(first.search.is_some(), "an article's text changed: a new index, made after the pages");
     site.assert_same_as_clean_build();
 
-    // Nothing changed since: the search index is kept too, and rounds go on from there.
+    // Nothing changed since: the search index is kept too (the one serve made after serving),
+    // and rounds go on from there.
     let again = site.restart();
     assert!(again.kept > first.kept, "everything keyed is kept: {} then {}", first.kept, again.kept);
+    assert!(again.search.is_none(), "the index serve made is kept");
+    site.assert_same_as_clean_build();
+
+    // An index an incremental round made is recorded as well.
+    site.edit(&b, |t| add_text(&t, "Indexed by a round."));
+    assert!(site.ok(&[&b]).search.is_some());
+    assert!(site.restart().search.is_none(), "the round's index is kept");
     site.assert_same_as_clean_build();
     site.edit(&a, |t| add_text(&t, "Edited after the restart."));
     site.ok(&[&a]);

@@ -467,3 +467,29 @@ fn the_serve_command_prints_its_url_and_stops_on_ctrl_c() {
     assert!(exit.success(), "{exit:?}");
     assert!(std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_err(), "port closed");
 }
+
+#[test]
+fn the_search_index_follows_the_pages_and_then_every_edit() {
+    let (_tmp, root) = fixture("basic");
+    let server = serve(&root);
+    let addr = server.addr();
+    // Pages and the search client are there from the start; the index is made next, on the
+    // rebuild thread (at archive scale, seconds after serving begins).
+    assert_eq!(get(addr, ARTICLE).status, 200);
+    assert_eq!(get(addr, "/kbarchive/search/search.js").status, 200);
+    let finds = |word: &str| {
+        let index = kbsite::search::SearchIndex::open(&root.join("public/search")).ok()?;
+        let hits = index.search(word, &Default::default()).ok()?;
+        hits.iter().any(|h| index.doc(h.doc).is_ok_and(|d| d.url.ends_with("/kb/001/Q1001/"))).then_some(())
+    };
+    eventually(TIMEOUT, "the search index", || {
+        (get(addr, "/kbarchive/search/manifest.json").status == 200).then_some(())
+    });
+    eventually(TIMEOUT, "the article found by its text", || finds("literal"));
+    assert!(finds("zebrafish").is_none());
+
+    let text = read(&root, ARTICLE_SRC);
+    write(&root, ARTICLE_SRC, &text.replace("After the block.", "After the block, a zebrafish."));
+    eventually(TIMEOUT, "the edited text found", || finds("zebrafish"));
+    server.shutdown().unwrap();
+}

@@ -192,7 +192,7 @@ impl LiveSite {
             generated,
             written,
             pending: Changed::default(),
-            search_stale: false,
+            search_stale: report.search_deferred,
             search_hashes,
             io_pool: crate::write::io_pool(),
         }
@@ -238,8 +238,15 @@ impl LiveSite {
             std::fs::remove_dir_all(&fresh).with_context(|| format!("failed to clear `{}`", fresh.display()))?;
         }
         std::fs::create_dir_all(&fresh).with_context(|| format!("failed to create `{}`", fresh.display()))?;
-        let stats = builder.write(&fresh).context("failed to write the search index")?;
+        let (stats, files) = builder.write_listed(&fresh).context("failed to write the search index")?;
         output::swap_search_index(&config.output, &fresh)?;
+        // Recorded as the full build records it, so that a restarted serve keeps this index
+        // when no document changed meanwhile. Only a saving: if the manifest cannot be updated,
+        // its old record no longer matches these files, and a later build makes the index.
+        if build::keeps_outputs(&self.opts, &prepared.templates) {
+            let key = build::search_tree_key(prepared, &docs);
+            let _ = crate::write::record_live_tree(&config.output, "search", key, &files);
+        }
         self.search_stale = false;
         self.search_hashes = hashes.into_iter().map(Some).collect();
         Ok(Some(stats))

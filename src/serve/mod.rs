@@ -23,7 +23,7 @@ use anyhow::{Context, Result};
 use tokio::sync::watch as tokio_watch;
 
 use crate::config::{Overrides, SiteConfig};
-pub use state::{rebuild, rebuild_with, Rebuild, ServeState};
+pub use state::{rebuild, rebuild_pages, rebuild_with, search_pending, update_search_index, Rebuild, ServeState};
 pub use watch::{classify, ChangeKind, ChangeSet};
 use watch::{FsWatcher, WatchMsg};
 
@@ -164,7 +164,9 @@ pub fn start(opts: ServeOptions) -> Result<ServeHandle> {
         shared: shared.clone(),
         site: None,
     };
-    let _ = rebuild(&mut serve_state, &ChangeSet::everything());
+    // Serving starts with the pages; the search index, when the build could not keep it, is
+    // made on the rebuild thread next (seconds at archive scale, as after an edit).
+    let _ = rebuild_pages(&mut serve_state, &ChangeSet::everything());
     let url = site_url(addr, &serve_state.config.baseurl);
 
     let rebuilder = std::thread::Builder::new()
@@ -229,6 +231,12 @@ fn rebuild_loop(mut state: ServeState, mut watcher: FsWatcher, rx: Receiver<Watc
     // Messages taken from the channel while the search index was being rebuilt.
     let mut queued: VecDeque<WatchMsg> = VecDeque::new();
     loop {
+        // A search index left pending (the first build's, or one cut short by changes already
+        // handled) is made while nothing waits; a relevant change (or stop) cuts it short.
+        if queued.is_empty() && search_pending(&state) {
+            let config = state.config.clone();
+            update_search_index(&mut state, &mut interruption(&rx, &mut queued, &config));
+        }
         let Some(msg) = queued.pop_front().or_else(|| rx.recv().ok()) else { return };
         let mut paths = Vec::new();
         let mut next = Some(msg);
@@ -262,22 +270,31 @@ fn rebuild_loop(mut state: ServeState, mut watcher: FsWatcher, rx: Receiver<Watc
         // The search index is rebuilt after the reload; a relevant change (or stop) arriving
         // meanwhile cuts it short, and the next rebuild does it again.
         let config = state.config.clone();
-        let mut urgent = false;
-        let mut interrupted = || {
-            while let Ok(msg) = rx.try_recv() {
-                urgent |= match &msg {
-                    WatchMsg::Stop => true,
-                    WatchMsg::Fs(Ok(events)) => !classify(events.iter().flat_map(|e| &e.paths), &config).is_empty(),
-                    WatchMsg::Fs(Err(_)) => false,
-                };
-                queued.push_back(msg);
-            }
-            urgent
-        };
-        let _ = rebuild_with(&mut state, &changes, &mut interrupted);
+        let _ = rebuild_with(&mut state, &changes, &mut interruption(&rx, &mut queued, &config));
         for problem in watcher.sync(&watch::watch_plan(&state.config)) {
             eprintln!("warning: {problem}");
         }
+    }
+}
+
+/// Whether work in progress should stop because more waits: moves the messages that arrived
+/// meanwhile to `queued` (handled next), and says yes once one is a relevant change or stop.
+fn interruption<'a>(
+    rx: &'a Receiver<WatchMsg>,
+    queued: &'a mut VecDeque<WatchMsg>,
+    config: &'a SiteConfig,
+) -> impl FnMut() -> bool + 'a {
+    let mut urgent = false;
+    move || {
+        while let Ok(msg) = rx.try_recv() {
+            urgent |= match &msg {
+                WatchMsg::Stop => true,
+                WatchMsg::Fs(Ok(events)) => !classify(events.iter().flat_map(|e| &e.paths), config).is_empty(),
+                WatchMsg::Fs(Err(_)) => false,
+            };
+            queued.push_back(msg);
+        }
+        urgent
     }
 }
 

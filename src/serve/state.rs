@@ -152,13 +152,22 @@ pub fn rebuild(state: &mut ServeState, changes: &ChangeSet) -> Result<Rebuild, S
     rebuild_with(state, changes, &mut || false)
 }
 
-/// [`rebuild`]; the search index rebuild that follows an incremental one stops early (and
-/// stays pending) when `interrupted` says more changes are waiting.
+/// [`rebuild`]; the search index rebuild that follows stops early (and stays pending) when
+/// `interrupted` says more changes are waiting.
 pub fn rebuild_with(
     state: &mut ServeState,
     changes: &ChangeSet,
     interrupted: &mut dyn FnMut() -> bool,
 ) -> Result<Rebuild, String> {
+    let mut outcome = rebuild_pages(state, changes)?;
+    outcome.search = update_search_index(state, interrupted);
+    Ok(outcome)
+}
+
+/// [`rebuild`] without the search index: the pages are rebuilt and open pages told, and the
+/// index, when a page's entry changed (or the full build could not keep it), is left pending
+/// for [`update_search_index`]. `kbsite serve` starts serving after this.
+pub fn rebuild_pages(state: &mut ServeState, changes: &ChangeSet) -> Result<Rebuild, String> {
     let started = Instant::now();
     if changes.config {
         match SiteConfig::load(&state.root, &state.overrides) {
@@ -195,8 +204,13 @@ pub fn rebuild_with(
         _ => {
             // Drop the kept site first: a full build must not hold two copies in memory.
             state.site = None;
-            let opts =
-                BuildOptions { quiet: true, inject: Some(state.inject.clone()), live: true, ..Default::default() };
+            let opts = BuildOptions {
+                quiet: true,
+                inject: Some(state.inject.clone()),
+                live: true,
+                defer_search: true,
+                ..Default::default()
+            };
             match build_keeping(&state.config, &opts) {
                 Ok((report, prepared)) => {
                     let outcome = Rebuild {
@@ -254,20 +268,34 @@ pub fn rebuild_with(
             ),
         }
     }
-    if let Some(site) = state.site.as_mut().filter(|s| s.search_stale()) {
-        let search_started = Instant::now();
-        match site.rebuild_search(&state.config, interrupted) {
-            Ok(Some(_)) => {
-                outcome.search = Some(search_started.elapsed());
-                if !state.quiet {
-                    println!("search index rebuilt in {} ms", search_started.elapsed().as_millis());
-                }
+    Ok(outcome)
+}
+
+/// Whether the search index is older than the pages (see [`update_search_index`]).
+pub fn search_pending(state: &ServeState) -> bool {
+    state.site.as_ref().is_some_and(|s| s.search_stale())
+}
+
+/// Makes the search index again when it is older than the pages: after an incremental round
+/// that changed a page's entry, and after a full build that could not keep it. Stops early (the
+/// index staying pending) when `interrupted` says more changes are waiting. Returns how long it
+/// took when it was made. Open pages are not reloaded: the index is fetched per query.
+pub fn update_search_index(state: &mut ServeState, interrupted: &mut dyn FnMut() -> bool) -> Option<Duration> {
+    let site = state.site.as_mut().filter(|s| s.search_stale())?;
+    let started = Instant::now();
+    match site.rebuild_search(&state.config, interrupted) {
+        Ok(Some(_)) => {
+            if !state.quiet {
+                println!("search index made in {} ms", started.elapsed().as_millis());
             }
-            Ok(None) => {}
-            Err(e) => eprintln!("warning: the search index was not rebuilt: {e:#}"),
+            Some(started.elapsed())
+        }
+        Ok(None) => None,
+        Err(e) => {
+            eprintln!("warning: the search index was not rebuilt: {e:#}");
+            None
         }
     }
-    Ok(outcome)
 }
 
 fn count(n: usize, what: &str) -> String {

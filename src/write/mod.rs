@@ -622,6 +622,35 @@ enum Prune {
     EmptiedOnly,
 }
 
+/// Records in the live output's manifest that its `tree/` now holds `files` (relative to the
+/// tree), made from inputs with digest `key`, in place of the tree's earlier record: for a tree
+/// replaced in the live output after its build (the preview server's search index, made after
+/// the site is served), so that a later build may keep it (see [`Stage::reuse_tree`]). Every
+/// other entry stays as it was; an output without a valid manifest records nothing.
+pub fn record_live_tree(output: &Path, tree: &str, key: u64, files: &[String]) -> Result<()> {
+    let path = manifest_path(output);
+    let Some(manifest) = Manifest::read(&path) else { return Ok(()) };
+    let prefix = format!("{tree}/");
+    let recorder = Recorder::default();
+    for (rel, entry) in manifest.under("") {
+        let the_trees = rel == prefix || (rel.starts_with(&prefix) && entry.flags & TREE != 0);
+        if !the_trees {
+            recorder.record(rel, &entry);
+        }
+    }
+    for rel in files {
+        let rel = format!("{prefix}{rel}");
+        let file = output.join(&rel);
+        let stamp = Stamp::at(&file).with_context(|| format!("`{}` was not written", file.display()))?;
+        recorder.record(&rel, &Entry { stamp, flags: TREE, ..Entry::default() });
+    }
+    recorder.record(&prefix, &Entry { key, ..Entry::default() });
+    let tmp = sibling(output, "kbsite-manifest-tmp");
+    std::fs::write(&tmp, recorder.finish(manifest.global))
+        .and_then(|()| std::fs::rename(&tmp, &path))
+        .with_context(|| format!("failed to update `{}`", path.display()))
+}
+
 /// Where the manifest of output folder `dir` is kept: `<dir>.kbsite-manifest`, beside it.
 pub fn manifest_path(dir: &Path) -> PathBuf {
     let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "public".into());
@@ -801,6 +830,37 @@ pub fn check_output_location(output: &Path, root: &Path, source: &Path) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_live_tree_record_replaces_only_the_trees_own_entries() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("public");
+        std::fs::create_dir_all(out.join("search/d")).unwrap();
+        std::fs::write(out.join("search/d/0.bin"), "new shard").unwrap();
+        let rec = Recorder::default();
+        let page = Entry { key: 7, content: 8, stamp: Stamp { len: 3, ..Stamp::default() }, flags: 0 };
+        rec.record("a/index.html", &page);
+        rec.record("search/search.js", &page); // not the tree writer's
+        rec.record("search/", &Entry { key: 1, ..Entry::default() });
+        rec.record("search/d/0.bin", &Entry { flags: TREE, ..Entry::default() });
+        rec.record("search/d/1.bin", &Entry { flags: TREE, ..Entry::default() });
+        std::fs::write(manifest_path(&out), rec.finish(42)).unwrap();
+
+        record_live_tree(&out, "search", 99, &["d/0.bin".to_string()]).unwrap();
+        let m = Manifest::read(&manifest_path(&out)).unwrap();
+        assert_eq!(m.global, 42);
+        let paths: Vec<&str> = m.under("").map(|(rel, _)| rel).collect();
+        assert_eq!(paths, ["a/index.html", "search/", "search/d/0.bin", "search/search.js"]);
+        assert_eq!((m.get("a/index.html"), m.get("search/search.js")), (Some(page), Some(page)));
+        assert_eq!(m.get("search/").unwrap().key, 99);
+        let shard = m.get("search/d/0.bin").unwrap();
+        assert_eq!((shard.flags, Some(shard.stamp)), (TREE, Stamp::at(&out.join("search/d/0.bin"))));
+
+        // No manifest: nothing to record into, and nothing made.
+        let bare = tmp.path().join("bare");
+        record_live_tree(&bare, "search", 99, &[]).unwrap();
+        assert!(!manifest_path(&bare).exists());
+    }
 
     /// Every file under `dir` with its text, and every folder as `name/`.
     fn tree(dir: &Path) -> Vec<String> {

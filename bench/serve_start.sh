@@ -6,6 +6,7 @@
 #   bench/serve_start.sh                      # N=60000 RESTARTS=2, output under bench/out
 #   OUT=/dev/shm/kbsite-serve bench/serve_start.sh   # output on tmpfs: the disk left out
 #   BIN=/tmp/kbsite-old bench/serve_start.sh  # another kbsite binary (A/B against this checkout's)
+#   AFTER_BUILD=1 bench/serve_start.sh        # the first start follows a `kbsite build` of the output
 #
 # For each start: seconds until `serving` is printed, the build's own time and what it kept (from
 # serve's first line), and the process's peak memory and CPU once the search index is done
@@ -55,5 +56,9 @@ start() {
 }
 
 echo "kbsite serve, $N articles, output $OUT/public"
+if [[ ${AFTER_BUILD:-0} == 1 ]]; then
+    sync
+    /usr/bin/time -f 'kbsite build first: %e s wall, peak %M KB' "$BIN" build --root "$OUT" --quiet
+fi
 start first
 for i in $(seq 1 "$RESTARTS"); do start "restart $i"; done

@@ -1,7 +1,7 @@
 //! The build: load → analyze → render → write, each stage timed, every error collected, and
 //! nothing written unless the whole site rendered.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -29,8 +29,6 @@ use crate::{publish, theme};
 pub struct BuildOptions {
     /// No progress bar.
     pub quiet: bool,
-    /// Injected before `</body>` of every page (the serve command's live-reload script).
-    pub inject: Option<String>,
     /// Keep an [`OutputRecord`] per output (what it depends on) in the report, for tools and
     /// tests that ask what an output was made from. They cost memory at archive scale (~57 MB
     /// and ~1 s of CPU at 60,000 articles), so the preview server does without them.
@@ -371,7 +369,7 @@ pub fn build_keeping(config: &SiteConfig, opts: &BuildOptions) -> Result<(BuildR
     fail_on_errors(&diags)?;
 
     // Render and write, streamed: each page is written as soon as it is rendered.
-    let mut stage = Stage::create(&config.output, build_settings_digest(config, &prepared.templates, opts))?;
+    let mut stage = Stage::create(&config.output, build_settings_digest(config, &prepared.templates))?;
     if opts.full {
         stage.render_everything();
     }
@@ -565,10 +563,9 @@ pub(crate) enum SearchIndex {
 
 /// Whether a build's outputs get input keys, so that a later build may keep them (and this one
 /// keep those of the reused folder, unless `--full`): not when outputs are recorded (a kept
-/// output has no record), nor when a template may show the build's time. An injected script
-/// (serve's live reload) is part of the build settings, so serve keeps what serve's last full
-/// build made and never takes a `kbsite build`'s pages, or the other way round; a file serve
-/// rewrote since (a new inode and time) is not trusted.
+/// output has no record), nor when a template may show the build's time. Serve writes the same
+/// files as `kbsite build` (its live-reload script is added when a page is served), so each
+/// keeps what the other made; a file serve rewrote since (a new inode and time) is not trusted.
 pub(crate) fn keeps_outputs(opts: &BuildOptions, templates: &Templates) -> bool {
     !opts.record_outputs && !templates.shows_build_time
 }
@@ -576,16 +573,40 @@ pub(crate) fn keeps_outputs(opts: &BuildOptions, templates: &Templates) -> bool 
 /// A digest of what every output depends on besides its own inputs: this program (version,
 /// and the executable's size and time, so a rebuilt binary renders everything again), the
 /// configuration as loaded (every setting of site.toml and the command line, in its `Debug`
-/// form) and the templates. Outputs are kept from an earlier build only under the same.
-fn build_settings_digest(config: &SiteConfig, templates: &Templates, opts: &BuildOptions) -> u64 {
+/// form, its folders as absolute paths) and the templates. Outputs are kept from an earlier
+/// build only under the same.
+fn build_settings_digest(config: &SiteConfig, templates: &Templates) -> u64 {
     let exe = std::env::current_exe().ok().and_then(|p| std::fs::metadata(p).ok()).and_then(|m| write::Stamp::of(&m));
+    // The same site reached by another path (`kbsite build` run in its folder, `serve` given its
+    // absolute path) has the same settings.
+    let mut settings = config.clone();
+    for folder in [
+        &mut settings.root,
+        &mut settings.source,
+        &mut settings.output,
+        &mut settings.templates_dir,
+        &mut settings.static_dir,
+    ] {
+        *folder = absolute_folder(folder);
+    }
     fingerprint::finish(fingerprint::hash_of(&(
         env!("CARGO_PKG_VERSION"),
         exe.map(|s| (s.len, s.mtime_sec, s.mtime_nsec, s.ino)),
-        format!("{config:?}"),
+        format!("{settings:?}"),
         templates.digest,
-        &opts.inject,
     )))
+}
+
+/// `path` with links resolved as far as it exists (an output folder may not exist yet: its
+/// parent is resolved and its name added).
+fn absolute_folder(path: &Path) -> PathBuf {
+    if let Ok(real) = std::fs::canonicalize(path) {
+        return real;
+    }
+    match (path.parent().map(std::fs::canonicalize), path.file_name()) {
+        (Some(Ok(parent)), Some(name)) => parent.join(name),
+        _ => std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
+    }
 }
 
 /// Per output, a digest of everything it is made from, for [`Stage::reuse`]: a page's source
@@ -705,8 +726,7 @@ pub fn render_all(
     diags: &Diagnostics,
     opts: &BuildOptions,
 ) -> Result<Written> {
-    let mut renderer = Renderer::new(config, &prepared.templates);
-    renderer.inject = opts.inject.clone();
+    let renderer = Renderer::new(config, &prepared.templates);
     let kb_render = KbRender::new(config, &prepared.kb, &prepared.pages);
     let site = SiteParts {
         pages: &prepared.pages,
@@ -1069,6 +1089,30 @@ impl Progress {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_same_site_by_another_path_has_the_same_build_settings() {
+        let tmp = tempfile::tempdir().unwrap();
+        let site = tmp.path().join("site");
+        std::fs::create_dir_all(site.join("content")).unwrap();
+        let toml = "title = \"T\"\n";
+        let settings = |root: &Path, toml: &str| {
+            let config = SiteConfig::parse(root, toml, &Default::default()).unwrap();
+            let templates = Templates::load(&config, &Diagnostics::default());
+            build_settings_digest(&config, &templates)
+        };
+        let plain = settings(&site, toml);
+        assert_eq!(settings(&site.join("content/.."), toml), plain);
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(&site, tmp.path().join("link")).unwrap();
+            assert_eq!(settings(&tmp.path().join("link"), toml), plain);
+        }
+        assert_ne!(settings(&site, "title = \"Other\"\n"), plain, "a setting changes them");
+        assert_ne!(settings(&tmp.path().join("elsewhere"), toml), plain, "another site's folders too");
+        // An output folder not made yet is named from its resolved parent.
+        assert_eq!(absolute_folder(&site.join("content/../public")), site.canonicalize().unwrap().join("public"));
+    }
 
     #[test]
     fn pass_time_adds_each_kind_of_work_only_when_on() {

@@ -15,7 +15,6 @@ use std::time::SystemTime;
 use common::{add_articles, assert_same_tree, fixture, read, tree, write};
 use kbsite::build::{build, BuildOptions};
 use kbsite::config::{Overrides, SiteConfig};
-use kbsite::serve::state::inject_script;
 use kbsite::serve::{
     classify, rebuild, rebuild_pages, search_pending, update_search_index, ChangeSet, Rebuild, ServeState,
 };
@@ -109,8 +108,7 @@ impl Site {
         let clean = tempfile::tempdir().unwrap();
         let overrides = Overrides { output: Some(clean.path().join("out")), ..Default::default() };
         let config = SiteConfig::load(&self.root, &overrides).unwrap();
-        build(&config, &BuildOptions { quiet: true, inject: Some(inject_script()), live: true, ..Default::default() })
-            .unwrap();
+        build(&config, &BuildOptions { quiet: true, live: true, ..Default::default() }).unwrap();
         assert_same_tree(&self.out(), &clean.path().join("out"), "incremental output");
     }
 }
@@ -642,5 +640,41 @@ fn a_restarted_serve_keeps_what_its_last_run_made_and_equals_a_clean_build() {
     site.assert_same_as_clean_build();
     site.edit(&a, |t| add_text(&t, "Edited after the restart."));
     site.ok(&[&a]);
+    site.assert_same_as_clean_build();
+}
+
+#[test]
+fn serve_writes_the_site_kbsite_build_writes_and_each_keeps_the_others_pages() {
+    let mut site = Site::new();
+    let out = site.out();
+    let no_script = |what: &str| {
+        for (path, text) in tree(&out) {
+            assert!(
+                !String::from_utf8_lossy(&text).contains("__kbsite"),
+                "{what}: the live-reload script is in {path}"
+            );
+        }
+    };
+    no_script("serve's first build");
+    let a = site.articles[3].clone();
+    site.edit(&a, |t| add_text(&t, "Edited while serving."));
+    site.ok(&[&a]);
+    no_script("an incremental round");
+
+    // `kbsite build` over serve's output keeps what serve made (the article serve's round
+    // rewrote is made again, and comes out the same).
+    let config = SiteConfig::load(&site.root, &Overrides::default()).unwrap();
+    let built = build(&config, &BuildOptions { quiet: true, ..Default::default() }).unwrap();
+    let outputs = (built.pages + built.index_pages) as u64;
+    assert!(built.files_kept + 1 >= outputs, "{} of {outputs} kept", built.files_kept);
+    assert!(built.files_unchanged >= 1, "the rewritten article is made again");
+    assert!(built.search_kept, "serve's index is recorded and kept");
+    site.assert_same_as_clean_build();
+
+    // And serve after `kbsite build` keeps every page and the index.
+    let first = site.restart();
+    assert!(first.kept >= outputs, "every page and index page kept: {} of {outputs}", first.kept);
+    assert!(first.search.is_none(), "the index kept");
+    no_script("serve after kbsite build");
     site.assert_same_as_clean_build();
 }

@@ -312,7 +312,7 @@ impl LiveSite {
         diags: Diagnostics,
         mut laps: Laps,
     ) -> Result<Rebuilt> {
-        let LiveSite { prepared, opts, urls, summary, generated, written, io_pool, .. } = self;
+        let LiveSite { prepared, urls, summary, generated, written, io_pool, .. } = self;
         let (pages, kb, assets) = (&prepared.pages, &prepared.kb, &prepared.assets);
         let kb_render = KbRender { config, kb, pages, urls: Cow::Borrowed(urls.as_slice()) };
         let home_taken = pages.iter().any(|p| p.url == "/");
@@ -369,8 +369,7 @@ impl LiveSite {
 
         // Render, into temporary files beside their targets.
         let overlay = Overlay::create(&config.output)?;
-        let mut renderer = Renderer::new(config, &prepared.templates);
-        renderer.inject = opts.inject.clone();
+        let renderer = Renderer::new(config, &prepared.templates);
         let writer = build::OutputWriter {
             config,
             kb: &kb_render,

@@ -28,15 +28,13 @@ pub struct RenderedPage {
 pub struct Renderer<'a> {
     pub templates: &'a Templates,
     base: Context,
-    /// Injected before `</body>` when serving (live reload); never in `kbsite build` output.
-    pub inject: Option<String>,
 }
 
 impl<'a> Renderer<'a> {
     pub fn new(config: &SiteConfig, templates: &'a Templates) -> Self {
         let mut base = Context::new();
         base.insert("site", &site_json(config));
-        Renderer { templates, base, inject: None }
+        Renderer { templates, base }
     }
 
     /// The `page` object templates see: front matter plus computed fields.
@@ -72,7 +70,7 @@ impl<'a> Renderer<'a> {
         if let (Json::Object(map), Some(Json::Object(more))) = (&mut page_value, extra) {
             map.extend(more);
         }
-        let mut html;
+        let html;
         let mut layouts = Vec::new();
         match &page.layout {
             Some(layout) => {
@@ -83,9 +81,6 @@ impl<'a> Renderer<'a> {
                 html = self.templates.render_chain(&chain, &mut ctx, content)?;
             }
             None => html = content,
-        }
-        if let Some(script) = &self.inject {
-            inject_before_body_end(&mut html, script);
         }
         Ok(RenderedPage { html, highlighted, layouts })
     }
@@ -107,11 +102,7 @@ impl<'a> Renderer<'a> {
         ctx.extend(page_context(page));
         let name = template.rsplit_once('.').map_or(template, |(stem, _)| stem);
         let chain = self.templates.chain(name)?;
-        let mut html = self.templates.render_chain(&chain, &mut ctx, String::new())?;
-        if let Some(script) = &self.inject {
-            inject_before_body_end(&mut html, script);
-        }
-        Ok(html)
+        self.templates.render_chain(&chain, &mut ctx, String::new())
     }
 }
 
@@ -137,13 +128,6 @@ pub fn site_json(config: &SiteConfig) -> Json {
         "kb": { "render": config.kb.render },
         "search": config.search.enabled,
     })
-}
-
-fn inject_before_body_end(html: &mut String, script: &str) {
-    match html.rfind("</body>") {
-        Some(i) => html.insert_str(i, script),
-        None => html.push_str(script),
-    }
 }
 
 /// `YYYY-MM-DD`. Written digit by digit: it runs for every listed article of every index page,

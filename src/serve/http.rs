@@ -145,8 +145,12 @@ fn read_404(root: &Path) -> Option<Vec<u8>> {
 
 fn respond(outcome: Outcome, head: bool) -> Response {
     let (status, content_type, body): (StatusCode, &str, Vec<u8>) = match outcome {
-        Outcome::File { path, bytes } => (StatusCode::OK, resolve::content_type(&path), bytes),
-        Outcome::NotFound(Some(page)) => (StatusCode::NOT_FOUND, "text/html; charset=utf-8", page),
+        Outcome::File { path, bytes } => {
+            let content_type = resolve::content_type(&path);
+            let bytes = if content_type.starts_with("text/html") { with_live_reload(bytes) } else { bytes };
+            (StatusCode::OK, content_type, bytes)
+        }
+        Outcome::NotFound(Some(page)) => (StatusCode::NOT_FOUND, "text/html; charset=utf-8", with_live_reload(page)),
         Outcome::NotFound(None) => (StatusCode::NOT_FOUND, "text/html; charset=utf-8", fallback_404()),
         Outcome::Redirect(status, location) => {
             let mut r = Response::new(Body::empty());
@@ -170,6 +174,17 @@ fn respond(outcome: Outcome, head: bool) -> Response {
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     r
+}
+
+/// An HTML page as served: the live-reload script before its last `</body>` (any letter case),
+/// or at the end when it has none. Added here rather than by the build, so the output folder
+/// stays exactly what `kbsite build` makes: publishable as is, and kept by either command's
+/// next build.
+fn with_live_reload(mut html: Vec<u8>) -> Vec<u8> {
+    const END: &[u8] = b"</body";
+    let at = html.windows(END.len()).rposition(|w| w.eq_ignore_ascii_case(END)).unwrap_or(html.len());
+    html.splice(at..at, inject_script().bytes());
+    html
 }
 
 /// Served when the site has no `404.html` yet (say the first build failed): still carries the
@@ -224,4 +239,22 @@ async fn status(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
         "error": status.error,
     });
     ([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-cache")], body.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn served(html: &str) -> String {
+        String::from_utf8(with_live_reload(html.as_bytes().to_vec())).unwrap()
+    }
+
+    #[test]
+    fn the_script_goes_before_the_last_body_end_or_at_the_end() {
+        let s = inject_script();
+        assert_eq!(served("<p>a</p></body></html>"), format!("<p>a</p>{s}</body></html>"));
+        assert_eq!(served("<pre></body></pre></BODY>"), format!("<pre></body></pre>{s}</BODY>"));
+        assert_eq!(served("<p>fragment</p>"), format!("<p>fragment</p>{s}"));
+        assert_eq!(served(""), s);
+    }
 }

@@ -159,7 +159,6 @@ pub fn start(opts: ServeOptions) -> Result<ServeHandle> {
         root: root.clone(),
         overrides: opts.overrides.clone(),
         config,
-        inject: state::inject_script(),
         quiet: opts.quiet,
         shared: shared.clone(),
         site: None,

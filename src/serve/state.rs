@@ -13,12 +13,14 @@ use crate::config::{Overrides, SiteConfig};
 use crate::diagnostics::{BuildFailed, Diagnostic};
 use crate::incremental::{Changed, LiveSite};
 
-/// The live-reload script, injected before `</body>` of every page built by `serve`.
+/// The live-reload script, added before `</body>` of every HTML page `serve` sends (never to the
+/// files it writes: those are the site as `kbsite build` makes it, ready to publish).
 pub const LIVE_RELOAD_JS: &str = include_str!("livereload.js");
 
-/// The `<script>` element injected into served pages.
-pub fn inject_script() -> String {
-    format!("<script>{}</script>", LIVE_RELOAD_JS.trim_end())
+/// The `<script>` element added to served pages.
+pub fn inject_script() -> &'static str {
+    static SCRIPT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SCRIPT.get_or_init(|| format!("<script>{}</script>", LIVE_RELOAD_JS.trim_end()))
 }
 
 /// What open pages are told, over `/__kbsite/events`.
@@ -88,8 +90,6 @@ pub struct ServeState {
     pub root: PathBuf,
     pub overrides: Overrides,
     pub config: SiteConfig,
-    /// The live-reload script given to every build as `BuildOptions::inject`.
-    pub inject: String,
     /// No messages on success (errors are always printed).
     pub quiet: bool,
     pub shared: Arc<Shared>,
@@ -106,15 +106,7 @@ impl ServeState {
         let config = SiteConfig::load(&root, &overrides)?;
         let (_stop, stopped) = watch::channel(false);
         let view = SiteView { output: config.output.clone(), baseurl: config.baseurl.clone() };
-        Ok(ServeState {
-            root,
-            overrides,
-            config,
-            inject: inject_script(),
-            quiet,
-            shared: Arc::new(Shared::new(view, stopped)),
-            site: None,
-        })
+        Ok(ServeState { root, overrides, config, quiet, shared: Arc::new(Shared::new(view, stopped)), site: None })
     }
 }
 
@@ -204,13 +196,7 @@ pub fn rebuild_pages(state: &mut ServeState, changes: &ChangeSet) -> Result<Rebu
         _ => {
             // Drop the kept site first: a full build must not hold two copies in memory.
             state.site = None;
-            let opts = BuildOptions {
-                quiet: true,
-                inject: Some(state.inject.clone()),
-                live: true,
-                defer_search: true,
-                ..Default::default()
-            };
+            let opts = BuildOptions { quiet: true, live: true, defer_search: true, ..Default::default() };
             match build_keeping(&state.config, &opts) {
                 Ok((report, prepared)) => {
                     let outcome = Rebuild {

@@ -118,6 +118,8 @@ impl Shared {
 pub struct Folders {
     shared: Arc<Shared>,
     threads: Mutex<Vec<JoinHandle<Result<()>>>>,
+    /// How many folders the plan holds.
+    planned: usize,
 }
 
 /// Folders a thread makes between two reports to waiting writers.
@@ -134,6 +136,7 @@ impl Folders {
         let streams = if plan.is_empty() { 0 } else { 1 + cores.min(plan.len()) };
         let shared = Arc::new(Shared::default());
         shared.update(|p| p.running = streams);
+        let planned = plan.len();
         // Which thread makes each folder, worked out once for all of them.
         let owners: Vec<usize> = plan.iter().map(|folder| stream_of(folder, streams)).collect();
         let work = Arc::new((plan, owners));
@@ -149,13 +152,18 @@ impl Folders {
                 Ok(thread) => threads.push(thread),
                 Err(e) => {
                     shared.update(|p| p.failed = true);
-                    let folders = Folders { shared, threads: Mutex::new(threads) };
+                    let folders = Folders { shared, threads: Mutex::new(threads), planned };
                     let _ = folders.finish();
                     return Err(e).context("failed to start a thread that makes output folders");
                 }
             }
         }
-        Ok(Folders { shared, threads: Mutex::new(threads) })
+        Ok(Folders { shared, threads: Mutex::new(threads), planned })
+    }
+
+    /// How many folders these threads make (or found made).
+    pub fn planned(&self) -> usize {
+        self.planned
     }
 
     /// Runs `make` (which creates a file); while it fails because the file's folder is not made
@@ -232,7 +240,7 @@ pub fn filter_map_in_order<T: Send>(n: usize, f: impl Fn(usize) -> Option<T> + S
 
 /// Whether creating a file or folder failed because its folder is missing (or a file stands
 /// in for it).
-fn folder_missing(e: &std::io::Error) -> bool {
+pub fn folder_missing(e: &std::io::Error) -> bool {
     matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory)
 }
 
@@ -286,6 +294,18 @@ fn make_stream<'a>(
         p.failed |= result.is_err();
     });
     result
+}
+
+/// Makes the folders holding `file` below `root` that are missing, parents first (for a file
+/// whose folder no plan made: see `Stage::create_dirs`), replacing files in the way when asked.
+pub fn make_parents(root: &Path, file: &Path, replace_files: bool) -> std::io::Result<()> {
+    let Some(folder) = file.parent().and_then(|p| p.strip_prefix(root).ok()) else { return Ok(()) };
+    let mut path = root.to_path_buf();
+    for part in folder.components() {
+        path.push(part);
+        make_one(&path, replace_files)?;
+    }
+    Ok(())
 }
 
 fn make_one(path: &Path, replace_files: bool) -> std::io::Result<()> {

@@ -244,7 +244,7 @@ impl Stage {
         }
         let (from, to) = (self.output.join(rel), self.dir.join(rel));
         // A reused folder's own, older file is replaced (a folder there is left to the writer).
-        let linked = self.when_made(|| hard_link_over(&from, &to, self.reused));
+        let linked = self.when_made(&to, || hard_link_over(&from, &to, self.reused));
         if let Err(e) = linked {
             if !matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::AlreadyExists) {
                 self.links_work.store(false, Ordering::Relaxed); // say, a file system without links
@@ -378,15 +378,26 @@ impl Stage {
 
     /// Starts making every folder the given output files need, once each, parents first, in the
     /// order the files need them, on threads of their own (see [`folders`]): writes of files whose
-    /// folder is not made yet wait for it. In a reused folder they mostly exist already.
+    /// folder is not made yet wait for it. A reused folder already has the folders of the files
+    /// its manifest lists: only the others are made (one removed since is made by the write that
+    /// needs it), so a rebuild of an unchanged site makes none of its ~128,000 folders again.
     pub fn create_dirs<'a>(&self, files: impl Iterator<Item = &'a str>) -> Result<()> {
         let files: Vec<&str> = files.collect();
         self.recorded.reserve(files.iter().copied());
-        let started = Folders::start(&self.dir, FolderPlan::new(files), self.reused)?;
+        let new: Vec<&str> = match self.reused && !self.previous.is_empty() {
+            true => files.par_iter().copied().filter(|f| self.previous.get(f).is_none()).collect(),
+            false => files,
+        };
+        let started = Folders::start(&self.dir, FolderPlan::new(new), self.reused)?;
         if let Err(again) = self.folders.set(started) {
             again.finish()?; // a second call: its folders are made before it returns
         }
         Ok(())
+    }
+
+    /// How many folders [`Stage::create_dirs`] set out to make.
+    pub fn folders_to_make(&self) -> usize {
+        self.folders.get().map_or(0, Folders::planned)
     }
 
     /// Waits until every folder asked of [`Stage::create_dirs`] is made; the first failure.
@@ -400,11 +411,19 @@ impl Stage {
         self.folders.get().map_or_else(Default::default, |f| (f.waited(), f.cpu()))
     }
 
-    /// Runs `make`, which creates a file, once the file's folder is made.
-    fn when_made<T>(&self, make: impl Fn() -> std::io::Result<T>) -> std::io::Result<T> {
-        match self.folders.get() {
-            Some(folders) => folders.when_made(make),
+    /// Runs `make`, which creates the file at `path`, once the file's folder is made.
+    fn when_made<T>(&self, path: &Path, make: impl Fn() -> std::io::Result<T>) -> std::io::Result<T> {
+        let made = match self.folders.get() {
+            Some(folders) => folders.when_made(&make),
             None => make(),
+        };
+        match made {
+            // A folder the plan left to the reused folder, gone since (see `create_dirs`).
+            Err(e) if self.reused && folders::folder_missing(&e) => {
+                folders::make_parents(&self.dir, path, true)?;
+                make()
+            }
+            other => other,
         }
     }
 
@@ -437,9 +456,9 @@ impl Stage {
         // In a new folder, only a file linked from the live site can be in the way (it never is:
         // each output is made once); `overwrite` would replace it rather than write through.
         let written = if self.reused || !self.live().is_empty() {
-            self.when_made(|| self.replacing_folder(&path, || overwrite(&path, bytes)))
+            self.when_made(&path, || self.replacing_folder(&path, || overwrite(&path, bytes)))
         } else {
-            self.when_made(|| write_new(&path, bytes))
+            self.when_made(&path, || write_new(&path, bytes))
         };
         let meta = written.with_context(|| format!("failed to write `{}`", path.display()))?;
         let stamp = Stamp::of(&meta).unwrap_or_default();
@@ -459,7 +478,7 @@ impl Stage {
             return Ok(kept.len);
         }
         let n = self
-            .when_made(|| self.replacing_folder(&to, || unshare(&to).and_then(|()| std::fs::copy(from, &to))))
+            .when_made(&to, || self.replacing_folder(&to, || unshare(&to).and_then(|()| std::fs::copy(from, &to))))
             .with_context(|| format!("failed to copy `{}` to `{}`", from.display(), to.display()))?;
         let stamp = Stamp::at(&to).unwrap_or_default();
         self.recorded.record(rel, &Entry { key: source.unwrap_or(0), stamp, ..Entry::default() });
@@ -926,6 +945,38 @@ mod tests {
                 "x.html/index.html=x3"
             ]
         );
+    }
+
+    #[test]
+    fn a_reused_folder_makes_only_the_folders_it_lacks() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("public");
+        let build = |files: &[&str]| {
+            let stage = Stage::create(&out, 1).unwrap();
+            stage.create_dirs(files.iter().copied()).unwrap();
+            let planned = stage.folders_to_make();
+            for f in files {
+                stage.write(f, f.as_bytes()).unwrap();
+            }
+            stage.commit().unwrap();
+            planned
+        };
+        let files = ["a/b/index.html", "a/c/index.html", "d/index.html", "x.html"];
+        assert_eq!(build(&files), 4, "a, a/b, a/c, d");
+        assert_eq!(build(&files), 4, "the second build has no folder of its own yet");
+        assert_eq!(build(&files), 0, "the first build's folder has them all");
+        // The folder the next build reuses lost one of its folders, and has a file where
+        // another stood: both are made again when written.
+        let old = tmp.path().join("public.kbsite-old");
+        std::fs::remove_dir_all(old.join("a/c")).unwrap();
+        std::fs::remove_dir_all(old.join("d")).unwrap();
+        std::fs::write(old.join("d"), "in the way").unwrap();
+        let more = ["a/b/index.html", "a/c/index.html", "d/index.html", "x.html", "e/f/index.html"];
+        assert_eq!(build(&more), 2, "only e and e/f are new");
+        let mut want: Vec<String> = more.iter().map(|f| format!("{f}={f}")).collect();
+        want.extend(["a/", "a/b/", "a/c/", "d/", "e/", "e/f/"].map(String::from));
+        want.sort();
+        assert_eq!(tree(&out), want);
     }
 
     #[test]

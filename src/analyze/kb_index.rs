@@ -3,6 +3,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
 use super::kb::KbArticle;
 use super::PageId;
 
@@ -130,48 +133,59 @@ impl KbSite {
         let (by_number, duplicate_numbers) = number_index(&articles);
         let number_of = |id: PageId| articles[id].article.as_ref().map_or(0, |a| a.number);
 
-        let mut cites = vec![Vec::new(); n];
+        // Mentions resolved in parallel; cited-by lists gathered in page order.
+        let (cites, not_found): (Vec<Vec<PageId>>, Vec<Vec<u32>>) = articles
+            .par_iter()
+            .enumerate()
+            .map(|(id, a)| {
+                let (mut cites, mut not_found) = (Vec::new(), Vec::new());
+                resolve_mentions(a, id, &by_number, &mut cites, &mut |m| not_found.push(m));
+                (cites, not_found)
+            })
+            .unzip();
         let mut cited_by: Vec<Vec<PageId>> = vec![Vec::new(); n];
-        let mut unresolved = Vec::new();
-        for (id, a) in articles.iter().enumerate() {
-            resolve_mentions(a, id, &by_number, &mut cites[id], &mut |m| unresolved.push((id, m)));
-            for &target in &cites[id] {
+        for (id, targets) in cites.iter().enumerate() {
+            for &target in targets {
                 cited_by[target].push(id);
             }
         }
-        for list in cited_by.iter_mut() {
-            list.sort_by_key(|&p| number_of(p));
-        }
+        let unresolved: Vec<(PageId, u32)> =
+            not_found.into_iter().enumerate().flat_map(|(id, ms)| ms.into_iter().map(move |m| (id, m))).collect();
+        cited_by.par_iter_mut().for_each(|list| list.sort_by_key(|&p| number_of(p)));
 
-        // Term indexes: slug → (first spelling, pages).
-        let mut maps: BTreeMap<TermKind, BTreeMap<String, (String, Vec<PageId>)>> = BTreeMap::new();
-        let mut add = |kind: TermKind, name: &str, id: PageId| {
-            let slug = term_slug(name);
-            if slug.is_empty() {
-                return;
-            }
-            let entry = maps.entry(kind).or_default().entry(slug).or_insert_with(|| (name.to_string(), Vec::new()));
-            if entry.1.last() != Some(&id) {
-                entry.1.push(id);
-            }
-        };
+        // Term indexes: slug → (first spelling, pages). Each distinct spelling is slugged once
+        // (an archive files 60,000 articles under a few thousand spellings).
+        let mut filings: BTreeMap<TermKind, Filing<'_>> = BTreeMap::new();
         for (id, a) in articles.iter().enumerate() {
             let Some(art) = &a.article else { continue };
-            for_each_term(art, |kind, name| add(kind, name, id));
+            let mut file = |kind, name| filings.entry(kind).or_default().file(name, id);
+            // The order of `for_each_term` (the first spelling seen names a term).
+            if !art.product.is_empty() {
+                file(TermKind::Products, &art.product);
+            }
+            art.keywords.iter().for_each(|k| file(TermKind::Keywords, k));
+            art.technology.iter().for_each(|t| file(TermKind::Technology, t));
+            if let Some(d) = art.last_modified {
+                let year = chrono::Datelike::year(&d).to_string();
+                filings.entry(TermKind::Years).or_default().file_uncached(&year, id);
+            }
         }
-        let order = |a: &PageId, b: &PageId| {
-            newest_first(articles[*a].article.as_ref().unwrap(), articles[*b].article.as_ref().unwrap())
-        };
+        // Newest first, then by number; ids were pushed in order, so a stable sort keeps page
+        // order among equals.
+        let sort_key: Vec<_> = articles
+            .iter()
+            .map(|a| a.article.as_ref().map(|art| (std::cmp::Reverse(art.last_modified), art.number)))
+            .collect();
         let mut terms = BTreeMap::new();
-        for (kind, map) in maps {
-            let list: Vec<Term> = map
-                .into_iter()
-                .map(|(slug, (name, mut pages))| {
-                    pages.sort_by(order);
-                    Term { kind, name, slug, pages }
-                })
-                .collect();
-            terms.insert(kind, list);
+        for (kind, filing) in filings {
+            let mut list: Vec<Term> =
+                filing.terms.into_iter().map(|(slug, name, pages)| Term { kind, name, slug, pages }).collect();
+            list.par_iter_mut().for_each(|t| t.pages.sort_by_key(|&p| sort_key[p]));
+            list.sort_unstable_by(|a, b| a.slug.cmp(&b.slug));
+            // A kind only seen with spellings that make no slug has no terms, and no entry.
+            if !list.is_empty() {
+                terms.insert(kind, list);
+            }
         }
 
         // Previous/next within a product, by article number.
@@ -213,6 +227,59 @@ impl KbSite {
     }
 }
 
+/// The terms of one kind while [`KbSite::build`] files articles under them.
+#[derive(Default)]
+struct Filing<'a> {
+    /// Spellings seen → their term (`None`: the spelling has an empty slug, no term).
+    by_name: FxHashMap<&'a str, Option<usize>>,
+    by_slug: FxHashMap<String, usize>,
+    /// (slug, first spelling, pages in the order filed).
+    terms: Vec<(String, String, Vec<PageId>)>,
+}
+
+impl<'a> Filing<'a> {
+    fn file(&mut self, name: &'a str, id: PageId) {
+        let term = match self.by_name.get(name) {
+            Some(&term) => term,
+            None => {
+                let term = self.term_of(name);
+                self.by_name.insert(name, term);
+                term
+            }
+        };
+        self.add(term, id);
+    }
+
+    /// [`Filing::file`] for a spelling made on the spot (a year).
+    fn file_uncached(&mut self, name: &str, id: PageId) {
+        let term = self.term_of(name);
+        self.add(term, id);
+    }
+
+    fn term_of(&mut self, name: &str) -> Option<usize> {
+        let slug = term_slug(name);
+        if slug.is_empty() {
+            return None;
+        }
+        if let Some(&term) = self.by_slug.get(&slug) {
+            return Some(term);
+        }
+        let term = self.terms.len();
+        self.by_slug.insert(slug.clone(), term);
+        self.terms.push((slug, name.to_string(), Vec::new()));
+        Some(term)
+    }
+
+    fn add(&mut self, term: Option<usize>, id: PageId) {
+        if let Some(term) = term {
+            let pages = &mut self.terms[term].2;
+            if pages.last() != Some(&id) {
+                pages.push(id);
+            }
+        }
+    }
+}
+
 /// Article number → page (the first page claiming it), and the pages that claimed a number
 /// already taken: (kept, ignored).
 pub(crate) fn number_index(articles: &[PageKb]) -> (HashMap<u32, PageId>, Vec<(PageId, PageId)>) {
@@ -234,7 +301,8 @@ pub(crate) fn number_index(articles: &[PageKb]) -> (HashMap<u32, PageId>, Vec<(P
 }
 
 /// Calls `f` with every term an article is filed under, in the order [`KbSite::build`] files
-/// them (the first spelling seen names a term): product, keywords, technology, year.
+/// them (the first spelling seen names a term): product, keywords, technology, year. (`build`
+/// goes through the same fields itself, to keep the spellings it has seen borrowed.)
 pub(crate) fn for_each_term(art: &KbArticle, mut f: impl FnMut(TermKind, &str)) {
     if !art.product.is_empty() {
         f(TermKind::Products, &art.product);

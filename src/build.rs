@@ -439,21 +439,17 @@ pub fn build_keeping(config: &SiteConfig, opts: &BuildOptions) -> Result<(BuildR
     let result = result.and_then(|written| redirects.map(|more| written.and(more)));
     let (search, search_kept, search_deferred) = match search {
         Ok(SearchIndex::Built(stats)) => (Some(stats), false, false),
-        // Entry hashes are not computed when the entries were not made.
-        Ok(SearchIndex::Kept) => {
-            search_hashes.clear();
-            (None, true, false)
-        }
-        Ok(SearchIndex::Deferred) => {
-            search_hashes.clear();
-            (None, false, true)
-        }
+        Ok(SearchIndex::Kept) => (None, true, false),
+        Ok(SearchIndex::Deferred) => (None, false, true),
         Ok(SearchIndex::None) => (None, false, false),
         Err(e) => {
             stage.discard();
             return Err(e);
         }
     };
+    if search.is_none() {
+        search_hashes.clear(); // computed only while making the entries
+    }
     let Written { records, files, bytes, time, highlighted } = match result {
         Ok(r) if !diags.has_errors() => r,
         Ok(_) => {
@@ -849,9 +845,11 @@ fn render_and_write(
         stage.write(theme::HIGHLIGHT_CSS, css.as_bytes())?;
         bytes.fetch_add(css.len() as u64, Ordering::Relaxed);
         files.fetch_add(1, Ordering::Relaxed);
-        let mut record = OutputRecord::file(theme::HIGHLIGHT_CSS, None);
-        record.lists = highlighted.clone();
-        records.push(record);
+        if opts.record_outputs {
+            let mut record = OutputRecord::file(theme::HIGHLIGHT_CSS, None);
+            record.lists = highlighted.clone();
+            records.push(record);
+        }
     }
     if !opts.record_outputs {
         records.clear();

@@ -155,20 +155,10 @@ impl KbSite {
 
         // Term indexes: slug → (first spelling, pages). Each distinct spelling is slugged once
         // (an archive files 60,000 articles under a few thousand spellings).
-        let mut filings: BTreeMap<TermKind, Filing<'_>> = BTreeMap::new();
+        let mut filings: BTreeMap<TermKind, Filing> = BTreeMap::new();
         for (id, a) in articles.iter().enumerate() {
             let Some(art) = &a.article else { continue };
-            let mut file = |kind, name| filings.entry(kind).or_default().file(name, id);
-            // The order of `for_each_term` (the first spelling seen names a term).
-            if !art.product.is_empty() {
-                file(TermKind::Products, &art.product);
-            }
-            art.keywords.iter().for_each(|k| file(TermKind::Keywords, k));
-            art.technology.iter().for_each(|t| file(TermKind::Technology, t));
-            if let Some(d) = art.last_modified {
-                let year = chrono::Datelike::year(&d).to_string();
-                filings.entry(TermKind::Years).or_default().file_uncached(&year, id);
-            }
+            for_each_term(art, |kind, name| filings.entry(kind).or_default().file(name, id));
         }
         // Newest first, then by number; ids were pushed in order, so a stable sort keeps page
         // order among equals.
@@ -229,31 +219,30 @@ impl KbSite {
 
 /// The terms of one kind while [`KbSite::build`] files articles under them.
 #[derive(Default)]
-struct Filing<'a> {
+struct Filing {
     /// Spellings seen → their term (`None`: the spelling has an empty slug, no term).
-    by_name: FxHashMap<&'a str, Option<usize>>,
+    by_name: FxHashMap<String, Option<usize>>,
     by_slug: FxHashMap<String, usize>,
     /// (slug, first spelling, pages in the order filed).
     terms: Vec<(String, String, Vec<PageId>)>,
 }
 
-impl<'a> Filing<'a> {
-    fn file(&mut self, name: &'a str, id: PageId) {
+impl Filing {
+    fn file(&mut self, name: &str, id: PageId) {
         let term = match self.by_name.get(name) {
             Some(&term) => term,
             None => {
                 let term = self.term_of(name);
-                self.by_name.insert(name, term);
+                self.by_name.insert(name.to_string(), term);
                 term
             }
         };
-        self.add(term, id);
-    }
-
-    /// [`Filing::file`] for a spelling made on the spot (a year).
-    fn file_uncached(&mut self, name: &str, id: PageId) {
-        let term = self.term_of(name);
-        self.add(term, id);
+        if let Some(term) = term {
+            let pages = &mut self.terms[term].2;
+            if pages.last() != Some(&id) {
+                pages.push(id);
+            }
+        }
     }
 
     fn term_of(&mut self, name: &str) -> Option<usize> {
@@ -268,15 +257,6 @@ impl<'a> Filing<'a> {
         self.by_slug.insert(slug.clone(), term);
         self.terms.push((slug, name.to_string(), Vec::new()));
         Some(term)
-    }
-
-    fn add(&mut self, term: Option<usize>, id: PageId) {
-        if let Some(term) = term {
-            let pages = &mut self.terms[term].2;
-            if pages.last() != Some(&id) {
-                pages.push(id);
-            }
-        }
     }
 }
 
@@ -301,8 +281,7 @@ pub(crate) fn number_index(articles: &[PageKb]) -> (HashMap<u32, PageId>, Vec<(P
 }
 
 /// Calls `f` with every term an article is filed under, in the order [`KbSite::build`] files
-/// them (the first spelling seen names a term): product, keywords, technology, year. (`build`
-/// goes through the same fields itself, to keep the spellings it has seen borrowed.)
+/// them (the first spelling seen names a term): product, keywords, technology, year.
 pub(crate) fn for_each_term(art: &KbArticle, mut f: impl FnMut(TermKind, &str)) {
     if !art.product.is_empty() {
         f(TermKind::Products, &art.product);

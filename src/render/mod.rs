@@ -70,18 +70,16 @@ impl<'a> Renderer<'a> {
         if let (Json::Object(map), Some(Json::Object(more))) = (&mut page_value, extra) {
             map.extend(more);
         }
-        let html;
-        let mut layouts = Vec::new();
-        match &page.layout {
+        let (html, layouts) = match &page.layout {
             Some(layout) => {
                 let chain = self.templates.chain(layout)?;
-                layouts = chain.iter().map(|l| l.template.clone()).collect();
                 let mut ctx = self.base.clone();
                 ctx.extend(page_context(page_value));
-                html = self.templates.render_chain(&chain, &mut ctx, content)?;
+                let html = self.templates.render_chain(&chain, &mut ctx, content)?;
+                (html, chain.iter().map(|l| l.template.clone()).collect())
             }
-            None => html = content,
-        }
+            None => (content, Vec::new()),
+        };
         Ok(RenderedPage { html, highlighted, layouts })
     }
 

@@ -359,15 +359,7 @@ impl Stage {
     /// by [`Stage::commit`]. The tree's writer must write with [`overwrite`]: a reused folder's
     /// tree may share its files with the live site.
     pub fn record_tree(&self, tree: &str, key: u64, files: &[String]) -> Result<()> {
-        let prefix = format!("{tree}/");
-        for rel in files {
-            let rel = format!("{prefix}{rel}");
-            let path = self.dir.join(&rel);
-            let stamp = Stamp::at(&path).with_context(|| format!("`{}` was not written", path.display()))?;
-            self.recorded.record(&rel, &Entry { stamp, flags: TREE, ..Entry::default() });
-        }
-        self.recorded.record(&prefix, &Entry { key, ..Entry::default() });
-        Ok(())
+        record_tree_files(&self.recorded, &self.dir, tree, key, files)
     }
 
     /// Declares that everything under `rel/` was written by a writer that removes its own stale
@@ -384,10 +376,8 @@ impl Stage {
     pub fn create_dirs<'a>(&self, files: impl Iterator<Item = &'a str>) -> Result<()> {
         let files: Vec<&str> = files.collect();
         self.recorded.reserve(files.iter().copied());
-        let new: Vec<&str> = match self.reused && !self.previous.is_empty() {
-            true => files.par_iter().copied().filter(|f| self.previous.get(f).is_none()).collect(),
-            false => files,
-        };
+        // A new folder's manifest is empty: every folder is planned.
+        let new: Vec<&str> = files.par_iter().copied().filter(|f| self.previous.get(f).is_none()).collect();
         let started = Folders::start(&self.dir, FolderPlan::new(new), self.reused)?;
         if let Err(again) = self.folders.set(started) {
             again.finish()?; // a second call: its folders are made before it returns
@@ -607,11 +597,7 @@ impl Stage {
         }
         // The manifest only saves work later: a build whose manifest cannot be written is not
         // a failed build (the next one that reuses this folder rewrites every file).
-        let bytes = self.recorded.finish(self.global);
-        let tmp = sibling(&self.output, "kbsite-manifest-tmp");
-        if std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, &live_manifest)).is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
+        let _ = write_manifest(&self.output, &self.recorded.finish(self.global));
         Ok(())
     }
 
@@ -657,17 +643,34 @@ pub fn record_live_tree(output: &Path, tree: &str, key: u64, files: &[String]) -
             recorder.record(rel, &entry);
         }
     }
+    record_tree_files(&recorder, output, tree, key, files)?;
+    write_manifest(output, &recorder.finish(manifest.global))
+        .with_context(|| format!("failed to update `{}`", path.display()))
+}
+
+/// Records the files a tree's writer wrote under `dir/tree/` (`files`, relative to the tree)
+/// with their stamps, and the tree's key (see [`Stage::record_tree`]).
+fn record_tree_files(recorded: &Recorder, dir: &Path, tree: &str, key: u64, files: &[String]) -> Result<()> {
+    let prefix = format!("{tree}/");
     for rel in files {
         let rel = format!("{prefix}{rel}");
-        let file = output.join(&rel);
-        let stamp = Stamp::at(&file).with_context(|| format!("`{}` was not written", file.display()))?;
-        recorder.record(&rel, &Entry { stamp, flags: TREE, ..Entry::default() });
+        let path = dir.join(&rel);
+        let stamp = Stamp::at(&path).with_context(|| format!("`{}` was not written", path.display()))?;
+        recorded.record(&rel, &Entry { stamp, flags: TREE, ..Entry::default() });
     }
-    recorder.record(&prefix, &Entry { key, ..Entry::default() });
+    recorded.record(&prefix, &Entry { key, ..Entry::default() });
+    Ok(())
+}
+
+/// Replaces the manifest of output folder `output` with `bytes`, whole or not at all (written
+/// beside it, then renamed over it).
+fn write_manifest(output: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = sibling(output, "kbsite-manifest-tmp");
-    std::fs::write(&tmp, recorder.finish(manifest.global))
-        .and_then(|()| std::fs::rename(&tmp, &path))
-        .with_context(|| format!("failed to update `{}`", path.display()))
+    let written = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, manifest_path(output)));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }
 
 /// Where the manifest of output folder `dir` is kept: `<dir>.kbsite-manifest`, beside it.

@@ -34,7 +34,7 @@ mod output;
 mod update;
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -201,6 +201,19 @@ impl LiveSite {
     /// The analyzed site as it is now.
     pub fn prepared(&self) -> &Prepared {
         &self.prepared
+    }
+
+    /// Every file of the site this build read: pages, copied files (the site's and `static/`)
+    /// and the site's layouts.
+    pub fn source_files(&self) -> impl Iterator<Item = &Path> {
+        let prepared = &self.prepared;
+        prepared
+            .pages
+            .iter()
+            .map(|p| p.loaded.file.abs.as_path())
+            .chain(self.content_assets.iter().chain(&self.plain_assets).map(|f| f.abs.as_path()))
+            .chain(self.static_assets.iter().map(|a| a.file.abs.as_path()))
+            .chain(prepared.templates.layout_files())
     }
 
     /// Whether the search index is older than the pages (see [`LiveSite::rebuild_search`]).

@@ -133,6 +133,11 @@ impl Templates {
         Templates { tera, layouts, digest, shows_build_time }
     }
 
+    /// The files the site's own layouts were loaded from.
+    pub fn layout_files(&self) -> impl Iterator<Item = &Path> {
+        self.layouts.values().filter_map(|l| l.file.as_deref())
+    }
+
     pub fn has_layout(&self, name: &str) -> bool {
         self.layouts.contains_key(name)
     }

@@ -151,7 +151,14 @@ pub fn start(opts: ServeOptions) -> Result<ServeHandle> {
     ));
     let (watch_tx, watch_rx) = mpsc::channel();
     let mut watcher = FsWatcher::new(watch_tx.clone(), opts.debounce, opts.poll)?;
-    for problem in watcher.sync(&watch::watch_plan(&config)) {
+    // The source folder is watched once serving has started (see `CatchUp`); the rest now.
+    // The polling watcher's first scan of a folder is what it compares later scans with, so it
+    // takes everything now.
+    let catch_up = CatchUp { since: watch::file_clock_now() };
+    let plan = watch::watch_plan(&config);
+    let (now, later) = if opts.poll { (plan, Default::default()) } else { watch::split_plan(plan, &config.source) };
+    let catch_up = (!later.is_empty()).then_some(catch_up);
+    for problem in watcher.sync(&now) {
         eprintln!("warning: {problem}{}", if opts.poll { "" } else { " (try --poll)" });
     }
 
@@ -170,7 +177,7 @@ pub fn start(opts: ServeOptions) -> Result<ServeHandle> {
 
     let rebuilder = std::thread::Builder::new()
         .name("kbsite-rebuild".into())
-        .spawn(move || rebuild_loop(serve_state, watcher, watch_rx))?;
+        .spawn(move || rebuild_loop(serve_state, watcher, watch_rx, catch_up))?;
     let server_stop = stop.clone();
     let ctrl_c = opts.ctrl_c;
     let server = std::thread::Builder::new()
@@ -225,10 +232,35 @@ fn open_browser(url: &str) {
     }
 }
 
+/// The source folder's watches, left to the rebuild thread: an archive's source folder has
+/// tens of thousands of folders, each a watch to add (~1.8 s at 60,000 articles), which would
+/// delay serving. Once they are in place, what changed since `since` (taken before the first
+/// build read anything) and was not seen by a watch yet is found with [`watch::changed_since`]
+/// and rebuilt like any change.
+struct CatchUp {
+    since: std::time::SystemTime,
+}
+
+impl CatchUp {
+    /// Watches everything the plan lists, then returns what changed meanwhile, as a message.
+    fn run(self, state: &ServeState, watcher: &mut FsWatcher) -> Option<WatchMsg> {
+        for problem in watcher.sync(&watch::watch_plan(&state.config)) {
+            eprintln!("warning: {problem} (try --poll)");
+        }
+        let (_, later) = watch::split_plan(watch::watch_plan(&state.config), &state.config.source);
+        let known = state.site.iter().flat_map(|site| site.source_files());
+        let changed = watch::changed_since(&later, self.since, known);
+        (!changed.is_empty()).then_some(WatchMsg::CaughtUp(changed))
+    }
+}
+
 /// Rebuilds on every batch of relevant changes until told to stop.
-fn rebuild_loop(mut state: ServeState, mut watcher: FsWatcher, rx: Receiver<WatchMsg>) {
+fn rebuild_loop(mut state: ServeState, mut watcher: FsWatcher, rx: Receiver<WatchMsg>, catch_up: Option<CatchUp>) {
     // Messages taken from the channel while the search index was being rebuilt.
     let mut queued: VecDeque<WatchMsg> = VecDeque::new();
+    if let Some(missed) = catch_up.and_then(|c| c.run(&state, &mut watcher)) {
+        queued.push_back(missed);
+    }
     loop {
         // A search index left pending (the first build's, or one cut short by changes already
         // handled) is made while nothing waits; a relevant change (or stop) cuts it short.
@@ -244,6 +276,7 @@ fn rebuild_loop(mut state: ServeState, mut watcher: FsWatcher, rx: Receiver<Watc
             match msg {
                 WatchMsg::Stop => return,
                 WatchMsg::Fs(Ok(events)) => paths.extend(events.into_iter().flat_map(|e| e.event.paths)),
+                WatchMsg::CaughtUp(missed) => paths.extend(missed),
                 WatchMsg::Fs(Err(errors)) => {
                     for e in errors {
                         eprintln!("warning: file watcher: {e}");
@@ -289,6 +322,7 @@ fn interruption<'a>(
             urgent |= match &msg {
                 WatchMsg::Stop => true,
                 WatchMsg::Fs(Ok(events)) => !classify(events.iter().flat_map(|e| &e.paths), config).is_empty(),
+                WatchMsg::CaughtUp(paths) => !classify(paths, config).is_empty(),
                 WatchMsg::Fs(Err(_)) => false,
             };
             queued.push_back(msg);
@@ -344,6 +378,41 @@ fn serve_http(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn caught_up(state: &ServeState, since: std::time::SystemTime) -> Option<Vec<PathBuf>> {
+        let (tx, _rx) = mpsc::channel();
+        let mut watcher = FsWatcher::new(tx, Duration::from_millis(50), false).unwrap();
+        match (CatchUp { since }).run(state, &mut watcher) {
+            Some(WatchMsg::CaughtUp(paths)) => Some(paths),
+            Some(_) => panic!("not a catch-up message"),
+            None => None,
+        }
+    }
+
+    #[test]
+    fn the_catch_up_finds_what_changed_during_the_first_build_and_nothing_before_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(tmp.path()).unwrap();
+        std::fs::write(root.join("site.toml"), "title = \"T\"\n").unwrap();
+        std::fs::create_dir_all(root.join("content/kb")).unwrap();
+        let (edited, removed) = (root.join("content/kb/a.md"), root.join("content/kb/b.md"));
+        std::fs::write(&edited, "---\ntitle: A\n---\nA\n").unwrap();
+        std::fs::write(&removed, "---\ntitle: B\n---\nB\n").unwrap();
+        // Sources written just before serve starts (a checkout, a copy) are the build's.
+        std::thread::sleep(Duration::from_millis(30));
+        let since = watch::file_clock_now();
+        let mut state = ServeState::new(&root, Overrides::default(), true).unwrap();
+        rebuild_pages(&mut state, &ChangeSet::everything()).unwrap();
+        assert_eq!(caught_up(&state, since), None);
+
+        // Saved after the build read it, deleted, and added, all before the source folder is
+        // watched: each is reported once it is.
+        std::fs::write(&edited, "---\ntitle: A\n---\nA, edited\n").unwrap();
+        std::fs::remove_file(&removed).unwrap();
+        let added = root.join("content/kb/c.md");
+        std::fs::write(&added, "---\ntitle: C\n---\nC\n").unwrap();
+        assert_eq!(caught_up(&state, since), Some(vec![edited, removed, added]));
+    }
 
     #[test]
     fn urls_carry_the_baseurl_and_a_usable_host() {

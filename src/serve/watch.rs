@@ -4,11 +4,11 @@
 //! with `--poll`) and are sorted by [`classify`] into a [`ChangeSet`]. The output folder and its
 //! `.kbsite-*` siblings are never watched where avoidable ([`watch_plan`]) and always ignored.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::Sender;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, Result};
 use notify::{EventKindMask, PollWatcher, RecommendedWatcher, RecursiveMode};
@@ -145,7 +145,7 @@ fn is_editor_temp(path: &Path) -> bool {
 /// without recursion, and `source`, `templates/`, `static/` recursively — except that a folder
 /// holding the output (or a `.git`) is split into its children, so that writing the site never
 /// floods the watcher.
-pub fn watch_plan(config: &SiteConfig) -> BTreeMap<PathBuf, RecursiveMode> {
+pub fn watch_plan(config: &SiteConfig) -> WatchPlan {
     let mut plan = BTreeMap::new();
     plan.insert(config.root.clone(), RecursiveMode::NonRecursive);
     for dir in [&config.source, &config.templates_dir, &config.static_dir] {
@@ -178,9 +178,84 @@ fn add_tree(dir: &Path, output: &Path, plan: &mut BTreeMap<PathBuf, RecursiveMod
     }
 }
 
+/// The part of a watch plan to watch before the first build, and the part under the source
+/// folder, which an archive makes tens of thousands of folders (a watch each: ~1.8 s at 60,000
+/// articles) and serve watches after it starts serving, catching up with [`changed_since`].
+pub fn split_plan(plan: WatchPlan, source: &Path) -> (WatchPlan, WatchPlan) {
+    plan.into_iter().partition(|(dir, _)| !dir.starts_with(source))
+}
+
+/// Folders to watch, and whether with their subfolders.
+pub type WatchPlan = BTreeMap<PathBuf, RecursiveMode>;
+
+/// The file system's time now as its time stamps show it: the change time of a file made for
+/// the purpose, since a kernel that stamps files from a coarse clock can stamp a file written
+/// after a reading of the wall clock with an earlier time. The wall clock if no file can be made.
+pub fn file_clock_now() -> SystemTime {
+    let path =
+        std::env::temp_dir().join(format!("kbsite-clock-{}-{:?}", std::process::id(), std::thread::current().id()));
+    let stamped = std::fs::File::create(&path).and_then(|f| f.metadata()).map(|m| changed_at(&m));
+    let _ = std::fs::remove_file(&path);
+    stamped.unwrap_or_else(|_| SystemTime::now())
+}
+
+/// When a file's status last changed: written, created, renamed, its times set (its `ctime`;
+/// its modification time where there is none).
+fn changed_at(meta: &std::fs::Metadata) -> SystemTime {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let (secs, nanos) = (u64::try_from(meta.ctime()).unwrap_or(0), u32::try_from(meta.ctime_nsec()).unwrap_or(0));
+        std::time::UNIX_EPOCH + Duration::new(secs, nanos)
+    }
+    #[cfg(not(unix))]
+    meta.modified().unwrap_or(SystemTime::UNIX_EPOCH)
+}
+
+/// What changed under `plan`'s folders since `since`, while they were not watched yet: files
+/// whose status changed since then (written, created, renamed into place) and files of `known`
+/// (what the first build read) under them that are gone. Changes made before `since` are the
+/// first build's to see, so a freshly copied tree is not all "changed"; a file changed after
+/// the build read it and before its folder was watched is found here. `plan` must be watched
+/// already: what changes from now on is the watcher's.
+pub fn changed_since<'a>(
+    plan: &WatchPlan,
+    since: SystemTime,
+    known: impl IntoIterator<Item = &'a Path>,
+) -> Vec<PathBuf> {
+    let mut present = HashSet::new();
+    let mut changed = Vec::new();
+    for (dir, mode) in plan {
+        let depth = if *mode == RecursiveMode::Recursive { usize::MAX } else { 1 };
+        // Links followed, as the build and the watcher follow them.
+        for entry in walkdir::WalkDir::new(dir).follow_links(true).max_depth(depth).into_iter().flatten() {
+            if entry.file_type().is_dir() {
+                continue;
+            }
+            // A file gone since it was listed is a change too.
+            if entry.metadata().map_or(true, |m| changed_at(&m) >= since) {
+                changed.push(entry.path().to_path_buf());
+            }
+            present.insert(entry.into_path());
+        }
+    }
+    let covered = |path: &Path| {
+        plan.iter().any(|(dir, mode)| match mode {
+            RecursiveMode::Recursive => path.starts_with(dir),
+            RecursiveMode::NonRecursive => path.parent() == Some(dir.as_path()),
+        })
+    };
+    changed.extend(known.into_iter().filter(|p| covered(p) && !present.contains(*p)).map(Path::to_path_buf));
+    changed.sort();
+    changed.dedup();
+    changed
+}
+
 /// What the watcher thread receives.
 pub enum WatchMsg {
     Fs(DebounceEventResult),
+    /// Paths that changed while their folders were not watched yet ([`changed_since`]).
+    CaughtUp(Vec<PathBuf>),
     Stop,
 }
 
@@ -248,7 +323,7 @@ impl FsWatcher {
 
     /// Watches what `plan` lists and stops watching what it no longer does. Returns the
     /// folders that could not be watched, with the reason.
-    pub fn sync(&mut self, plan: &BTreeMap<PathBuf, RecursiveMode>) -> Vec<String> {
+    pub fn sync(&mut self, plan: &WatchPlan) -> Vec<String> {
         let mut problems = Vec::new();
         let stale: Vec<PathBuf> = self
             .watched
@@ -411,6 +486,7 @@ mod tests {
             let paths = match msg {
                 WatchMsg::Fs(Ok(events)) => format!("{:?}", events.iter().map(|e| &e.event).collect::<Vec<_>>()),
                 WatchMsg::Fs(Err(e)) => format!("errors {e:?}"),
+                WatchMsg::CaughtUp(paths) => format!("{paths:?}"),
                 WatchMsg::Stop => "stop".into(),
             };
             panic!("reading sources was reported as a change: {paths}");
@@ -423,5 +499,69 @@ mod tests {
             }
             _ => panic!("a write to a watched file was not reported"),
         }
+    }
+
+    /// Longer than a tick of the coarsest clock a kernel stamps files with (HZ = 100).
+    const TICK: Duration = Duration::from_millis(30);
+
+    #[test]
+    fn what_changed_while_unwatched_is_found_and_what_was_there_before_is_not() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (root, dir) = (tmp.path().to_path_buf(), tmp.path().join("content"));
+        for d in ["kb/1", "kb/2", "kb/4"] {
+            std::fs::create_dir_all(dir.join(d)).unwrap();
+        }
+        let untouched = dir.join("kb/1/README.md");
+        let edited = dir.join("kb/2/README.md");
+        let removed = dir.join("kb/4/README.md");
+        let config = root.join("site.toml");
+        for f in [&untouched, &edited, &removed, &config] {
+            std::fs::write(f, "before").unwrap();
+        }
+        std::fs::create_dir_all(root.join("other")).unwrap();
+        std::thread::sleep(TICK);
+        let since = file_clock_now();
+
+        std::fs::write(&edited, "after").unwrap();
+        std::fs::remove_file(&removed).unwrap();
+        std::fs::create_dir_all(dir.join("kb/3")).unwrap();
+        let added = dir.join("kb/3/README.md");
+        std::fs::write(&added, "new").unwrap();
+        // Not under the plan: a file in a folder watched without its subfolders.
+        std::fs::write(root.join("other/x.md"), "new").unwrap();
+        let plan: WatchPlan = [(dir.clone(), RecursiveMode::Recursive), (root.clone(), RecursiveMode::NonRecursive)]
+            .into_iter()
+            .collect();
+        let gone_elsewhere = root.join("other/gone.md");
+        let known = [&untouched, &edited, &removed, &config, &gone_elsewhere];
+
+        let changed = changed_since(&plan, since, known.iter().map(|p| p.as_path()));
+        assert_eq!(changed, vec![edited.clone(), added, removed]);
+
+        std::thread::sleep(TICK);
+        assert_eq!(
+            changed_since(&plan, file_clock_now(), [untouched.as_path(), edited.as_path()]),
+            Vec::<PathBuf>::new()
+        );
+    }
+
+    #[test]
+    fn the_source_folder_is_the_part_watched_later() {
+        let c = config(Path::new("/site"), "");
+        let plan: WatchPlan = [
+            ("/site", RecursiveMode::NonRecursive),
+            ("/site/content", RecursiveMode::Recursive),
+            ("/site/templates", RecursiveMode::Recursive),
+        ]
+        .into_iter()
+        .map(|(p, m)| (PathBuf::from(p), m))
+        .collect();
+        let (now, later) = split_plan(plan, &c.source);
+        assert_eq!(now.keys().collect::<Vec<_>>(), [Path::new("/site"), Path::new("/site/templates")]);
+        assert_eq!(later.keys().collect::<Vec<_>>(), [Path::new("/site/content")]);
+        // A Jekyll-style site whose source is its root is watched later whole.
+        let jekyll = config(Path::new("/site"), "source = \".\"\n");
+        let plan: WatchPlan = [(PathBuf::from("/site"), RecursiveMode::NonRecursive)].into_iter().collect();
+        assert!(split_plan(plan, &jekyll.source).0.is_empty());
     }
 }

@@ -137,6 +137,24 @@ fn the_script_is_never_in_kbsite_build_output() {
 }
 
 #[test]
+fn saves_made_before_the_source_folder_is_watched_are_rebuilt() {
+    let (_tmp, root) = fixture("basic");
+    // Enough folders that watching the source folder, after serving starts, takes a while.
+    for i in 0..3000 {
+        std::fs::create_dir_all(root.join(format!("content/extra/{:02}/{i}", i % 50))).unwrap();
+    }
+    let server = serve(&root);
+    let addr = server.addr();
+    // At once: the rebuild thread is still adding the source folder's watches.
+    let text = read(&root, ARTICLE_SRC).replace("After the block.", "Saved before watching.");
+    write(&root, ARTICLE_SRC, &text);
+    eventually(TIMEOUT, "the save to be served", || {
+        get(addr, ARTICLE).text().contains("Saved before watching.").then_some(())
+    });
+    server.shutdown().unwrap();
+}
+
+#[test]
 fn editing_a_page_reloads_with_the_new_content_and_deleting_it_404s_and_leaves_its_index() {
     let Live { _tmp, root, server, addr, mut es } = live();
 

@@ -244,10 +244,13 @@ struct CatchUp {
 impl CatchUp {
     /// Watches everything the plan lists, then returns what changed meanwhile, as a message.
     fn run(self, state: &ServeState, watcher: &mut FsWatcher) -> Option<WatchMsg> {
-        for problem in watcher.sync(&watch::watch_plan(&state.config)) {
+        let plan = watch::watch_plan(&state.config);
+        for problem in watcher.sync(&plan) {
             eprintln!("warning: {problem} (try --poll)");
         }
-        let (_, later) = watch::split_plan(watch::watch_plan(&state.config), &state.config.source);
+        let (_, later) = watch::split_plan(plan, &state.config.source);
+        // After a failed first build no file is known: a deletion that fixes it is noticed
+        // with the next change.
         let known = state.site.iter().flat_map(|site| site.source_files());
         let changed = watch::changed_since(&later, self.since, known);
         (!changed.is_empty()).then_some(WatchMsg::CaughtUp(changed))

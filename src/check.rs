@@ -3,8 +3,9 @@
 //! the site, duplicate URLs, front matter problems, pages without a title.
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, RwLock};
 
 use anyhow::Result;
 use rayon::prelude::*;
@@ -15,39 +16,108 @@ use crate::config::SiteConfig;
 use crate::diagnostics::{Diagnostic, Diagnostics, Severity};
 use crate::write::Sink;
 
-/// What the checker keeps of one rendered HTML file.
-#[derive(Debug, Default)]
-struct HtmlFacts {
-    ids: HashSet<Box<str>>,
-    /// Distinct link targets (`href` / `src`) as written.
-    links: Vec<Box<str>>,
-}
-
-/// A sink that records outputs instead of writing them.
+/// A sink that records outputs instead of writing them, and checks each HTML file's links as it
+/// is "written": a link to one of the files the render pass said it would write (`create_dirs`)
+/// is settled at once; the checker keeps only the others, and those with an `#anchor`, to
+/// verify once every file is known. At archive scale that is a few thousand links kept instead
+/// of ~1.8 million (60k corpus: peak memory 387 → 265–274 MB). A link to a planned file whose
+/// page then fails to render is not reported: that page's error is.
 #[derive(Default)]
 struct Recorder {
+    /// The files the render pass plans to write.
+    planned: RwLock<HashSet<String>>,
+    /// The files written.
     files: Mutex<HashSet<String>>,
-    html: Mutex<HashMap<String, HtmlFacts>>,
+    /// Per HTML file, its `id` and `name` values (`#anchor` targets), one per line.
+    ids: Mutex<HashMap<String, Box<str>>>,
+    /// Links verified once every file is written.
+    pending: Mutex<Vec<PendingLink>>,
+    /// Links that cannot resolve anywhere: (page, link, why).
+    broken: Mutex<Vec<(String, Box<str>, String)>>,
+    /// Distinct links seen, summed over the pages.
+    links: AtomicUsize,
 }
 
-impl Sink for Recorder {
-    fn create_dirs(&self, _: &mut dyn Iterator<Item = &str>) -> Result<()> {
+/// A link whose target was not settled when its page was recorded.
+struct PendingLink {
+    page: String,
+    link: Box<str>,
+    target: String,
+    anchor: Option<String>,
+}
+
+impl Recorder {
+    /// Records the links of `page`'s HTML: settled, broken, or kept for later.
+    fn record_links(&self, page: &str, links: &[Box<str>], baseurl: &str) {
+        let planned = self.planned.read().unwrap_or_else(|e| e.into_inner());
+        let mut pending = Vec::new();
+        let mut broken = Vec::new();
+        for link in links {
+            match resolve(link, page, baseurl) {
+                None => {}
+                Some(Err(why)) => broken.push((page.to_string(), link.clone(), why)),
+                Some(Ok((target, anchor))) => {
+                    let anchor = anchor.filter(|a| !a.is_empty());
+                    if anchor.is_none() && existing_target(&target, |t| planned.contains(t)).is_some() {
+                        continue;
+                    }
+                    pending.push(PendingLink { page: page.to_string(), link: link.clone(), target, anchor });
+                }
+            }
+        }
+        drop(planned);
+        self.links.fetch_add(links.len(), Ordering::Relaxed);
+        if !pending.is_empty() {
+            self.pending.lock().unwrap_or_else(|e| e.into_inner()).extend(pending);
+        }
+        if !broken.is_empty() {
+            self.broken.lock().unwrap_or_else(|e| e.into_inner()).extend(broken);
+        }
+    }
+}
+
+/// The file a resolved link target names, as a static server finds it: the file itself, the
+/// folder's `index.html`, or the target with `.html` added.
+fn existing_target(target: &str, exists: impl Fn(&str) -> bool) -> Option<String> {
+    [target.to_string(), format!("{target}/index.html"), format!("{target}.html")].into_iter().find(|t| exists(t))
+}
+
+/// A checker that knows the site's base URL (its `Sink` methods have no configuration).
+struct CheckSink<'a> {
+    recorder: &'a Recorder,
+    baseurl: &'a str,
+}
+
+impl Sink for CheckSink<'_> {
+    fn create_dirs(&self, files: &mut dyn Iterator<Item = &str>) -> Result<()> {
+        self.recorder.planned.write().unwrap_or_else(|e| e.into_inner()).extend(files.map(str::to_string));
         Ok(())
     }
 
     fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
-        self.files.lock().unwrap_or_else(|e| e.into_inner()).insert(rel.to_string());
+        let recorder = self.recorder;
+        recorder.files.lock().unwrap_or_else(|e| e.into_inner()).insert(rel.to_string());
         if rel.ends_with(".html") {
             let facts = html_facts(&String::from_utf8_lossy(bytes));
-            self.html.lock().unwrap_or_else(|e| e.into_inner()).insert(rel.to_string(), facts);
+            recorder.record_links(rel, &facts.links, self.baseurl);
+            let ids: Vec<&str> = facts.ids.iter().map(AsRef::as_ref).collect();
+            recorder.ids.lock().unwrap_or_else(|e| e.into_inner()).insert(rel.to_string(), ids.join("\n").into());
         }
         Ok(())
     }
 
     fn copy(&self, from: &Path, rel: &str) -> Result<u64> {
-        self.files.lock().unwrap_or_else(|e| e.into_inner()).insert(rel.to_string());
+        self.recorder.files.lock().unwrap_or_else(|e| e.into_inner()).insert(rel.to_string());
         Ok(std::fs::metadata(from).map(|m| m.len()).unwrap_or(0))
     }
+}
+
+/// What the checker reads of one rendered HTML file.
+#[derive(Debug, Default)]
+struct HtmlFacts {
+    ids: HashSet<Box<str>>,
+    /// Distinct link targets (`href` / `src`) as written.
+    links: Vec<Box<str>>,
 }
 
 /// Values of `name="…"` / `name='…'` attributes, in order.
@@ -153,71 +223,46 @@ pub fn check(config: &SiteConfig) -> Result<CheckReport> {
     let mut laps = Laps::new();
     let prepared = prepare(config, &diags, &mut laps)?;
     let recorder = Recorder::default();
+    let sink = CheckSink { recorder: &recorder, baseurl: &config.baseurl };
     let opts = BuildOptions { quiet: true, ..Default::default() };
     // Render even when loading found errors: report everything in one run.
-    let _ = render_all(config, &prepared, &recorder, &diags, &opts);
-    let _ = write_redirects(config, &prepared, &recorder, &opts);
+    let _ = render_all(config, &prepared, &sink, &diags, &opts);
+    let _ = write_redirects(config, &prepared, &sink, &opts);
     // Records the search client; the index itself is only written by a build.
-    let _ = crate::build::build_search_index(
-        config,
-        &prepared,
-        &recorder,
-        None,
-        false,
-        false,
-        crate::build::PassTime::off(),
-    );
+    let _ =
+        crate::build::build_search_index(config, &prepared, &sink, None, false, false, crate::build::PassTime::off());
 
-    let files = recorder.files.into_inner().unwrap_or_else(|e| e.into_inner());
-    let html = recorder.html.into_inner().unwrap_or_else(|e| e.into_inner());
-    let source_of: HashMap<&str, PathBuf> =
-        prepared.pages.iter().map(|p| (p.output.as_str(), p.loaded.file.abs.clone())).collect();
-    let blame = |output: &str| source_of.get(output).cloned().unwrap_or_else(|| config.output.join(output));
+    let Recorder { files, ids, pending, broken, links, .. } = recorder;
+    fn inner<T>(m: Mutex<T>) -> T {
+        m.into_inner().unwrap_or_else(|e| e.into_inner())
+    }
+    let (files, ids, pending, broken) = (inner(files), inner(ids), inner(pending), inner(broken));
+    let source_of: HashMap<&str, &Path> =
+        prepared.pages.iter().map(|p| (p.output.as_str(), p.loaded.file.abs.as_path())).collect();
+    let blame = |output: &str| source_of.get(output).map_or_else(|| config.output.join(output), |p| p.to_path_buf());
 
-    let link_count: usize = html.values().map(|f| f.links.len()).sum();
-    let mut entries: Vec<(&String, &HtmlFacts)> = html.iter().collect();
-    entries.sort_by(|a, b| a.0.cmp(b.0));
-    let found: Vec<Diagnostic> = entries
-        .par_iter()
-        .flat_map_iter(|(output, facts)| {
-            let mut out = Vec::new();
-            for link in &facts.links {
-                let Some(resolved) = resolve(link, output, &config.baseurl) else { continue };
-                let problem = match resolved {
-                    Err(why) => Some(why),
-                    Ok((target, anchor)) => {
-                        let exists = |t: &str| files.contains(t);
-                        let target = if exists(&target) {
-                            Some(target)
-                        } else if exists(&format!("{target}/index.html")) {
-                            Some(format!("{target}/index.html"))
-                        } else if exists(&format!("{target}.html")) {
-                            Some(format!("{target}.html"))
-                        } else {
-                            None
-                        };
-                        match (target, anchor) {
-                            (None, _) => Some("points to no page or file in the site".to_string()),
-                            (Some(t), Some(a)) if !a.is_empty() => match html.get(&t) {
-                                Some(f) if !f.ids.contains(a.as_str()) => {
-                                    Some(format!("anchor `#{a}` does not exist on that page"))
-                                }
-                                _ => None,
-                            },
-                            _ => None,
-                        }
-                    }
-                };
-                if let Some(why) = problem {
-                    out.push(Diagnostic::error(blame(output), None, format!("link `{link}` {why}")));
+    let unresolved_links = pending.into_par_iter().filter_map(|l| {
+        let why = match (existing_target(&l.target, |t| files.contains(t)), &l.anchor) {
+            (None, _) => "points to no page or file in the site".to_string(),
+            (Some(t), Some(a)) => match ids.get(&t) {
+                Some(list) if !list.split('\n').any(|id| id == a) => {
+                    format!("anchor `#{a}` does not exist on that page")
                 }
-            }
-            out
-        })
+                _ => return None,
+            },
+            (Some(_), None) => return None,
+        };
+        Some((l.page, l.link, why))
+    });
+    let found: Vec<Diagnostic> = unresolved_links
+        .chain(broken.into_par_iter())
+        .map(|(page, link, why)| Diagnostic::error(blame(&page), None, format!("link `{link}` {why}")))
         .collect();
     for d in found {
         diags.push(d);
     }
+    let link_count = links.into_inner();
+    let page_count = ids.len();
 
     for page in &prepared.pages {
         if page.title.trim().is_empty() && page.output.ends_with(".html") {
@@ -237,7 +282,7 @@ pub fn check(config: &SiteConfig) -> Result<CheckReport> {
             format!("mentions articles not in the site: {}", list.join(", ")),
         );
     }
-    Ok(CheckReport { findings: diags.take_sorted(), pages: html.len(), links: link_count })
+    Ok(CheckReport { findings: diags.take_sorted(), pages: page_count, links: link_count })
 }
 
 #[cfg(test)]

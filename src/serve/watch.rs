@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::Sender;
+use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, Result};
@@ -223,22 +224,19 @@ pub fn changed_since<'a>(
     since: SystemTime,
     known: impl IntoIterator<Item = &'a Path>,
 ) -> Vec<PathBuf> {
-    let mut present = HashSet::new();
-    let mut changed = Vec::new();
-    for (dir, mode) in plan {
-        let depth = if *mode == RecursiveMode::Recursive { usize::MAX } else { 1 };
-        // Links followed, as the build and the watcher follow them.
-        for entry in walkdir::WalkDir::new(dir).follow_links(true).max_depth(depth).into_iter().flatten() {
-            if entry.file_type().is_dir() {
-                continue;
+    let scan = Scan { since, found: Mutex::new((Vec::new(), HashSet::new())), seen_dirs: Mutex::new(HashSet::new()) };
+    // Folders are listed in parallel, on more threads than cores (on a cold cache each listing
+    // waits on the disk): an archive's source folder is tens of thousands of them.
+    crate::write::io_pool().scope(|tasks| {
+        for (dir, mode) in plan {
+            let scan = &scan;
+            let recursive = *mode == RecursiveMode::Recursive;
+            if scan.first_visit(dir) || !recursive {
+                tasks.spawn(move |tasks| scan.folder(dir.clone(), recursive, tasks));
             }
-            // A file gone since it was listed is a change too.
-            if entry.metadata().map_or(true, |m| changed_at(&m) >= since) {
-                changed.push(entry.path().to_path_buf());
-            }
-            present.insert(entry.into_path());
         }
-    }
+    });
+    let (mut changed, present) = scan.found.into_inner().unwrap_or_else(|e| e.into_inner());
     let covered = |path: &Path| {
         plan.iter().any(|(dir, mode)| match mode {
             RecursiveMode::Recursive => path.starts_with(dir),
@@ -249,6 +247,57 @@ pub fn changed_since<'a>(
     changed.sort();
     changed.dedup();
     changed
+}
+
+/// The state of one [`changed_since`] pass, shared by its tasks.
+struct Scan {
+    since: SystemTime,
+    /// Files changed since, and every file present.
+    found: Mutex<(Vec<PathBuf>, HashSet<PathBuf>)>,
+    /// Folders listed (device, inode): a link back to an ancestor is not followed again.
+    seen_dirs: Mutex<HashSet<(u64, u64)>>,
+}
+
+impl Scan {
+    /// Lists `dir`: its files are noted, its subfolders listed in tasks of their own when
+    /// `recursive`. Links are followed, as the build and the watcher follow them.
+    fn folder<'s>(&'s self, dir: PathBuf, recursive: bool, tasks: &rayon::Scope<'s>) {
+        let Ok(entries) = std::fs::read_dir(&dir) else { return };
+        let (mut changed, mut present) = (Vec::new(), Vec::new());
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(kind) = entry.file_type() else { continue };
+            // One `stat` for a file or a link; a folder's type comes with the listing.
+            let meta = if kind.is_dir() { None } else { std::fs::metadata(&path).ok() };
+            let is_dir = kind.is_dir() || meta.as_ref().is_some_and(std::fs::Metadata::is_dir);
+            if is_dir {
+                if recursive && self.first_visit(&path) {
+                    tasks.spawn(move |tasks| self.folder(path, true, tasks));
+                }
+                continue;
+            }
+            // A file gone since it was listed (or a broken link) is a change too.
+            if meta.as_ref().is_none_or(|m| changed_at(m) >= self.since) {
+                changed.push(path.clone());
+            }
+            present.push(path);
+        }
+        let mut found = self.found.lock().unwrap_or_else(|e| e.into_inner());
+        found.0.extend(changed);
+        found.1.extend(present);
+    }
+
+    /// Whether folder `path` is listed for the first time in this pass.
+    fn first_visit(&self, path: &Path) -> bool {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let Ok(meta) = std::fs::metadata(path) else { return false };
+            self.seen_dirs.lock().unwrap_or_else(|e| e.into_inner()).insert((meta.dev(), meta.ino()))
+        }
+        #[cfg(not(unix))]
+        !std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+    }
 }
 
 /// What the watcher thread receives.
@@ -543,6 +592,23 @@ mod tests {
             changed_since(&plan, file_clock_now(), [untouched.as_path(), edited.as_path()]),
             Vec::<PathBuf>::new()
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_back_to_an_ancestor_is_listed_once() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("content");
+        std::fs::create_dir_all(dir.join("kb/1")).unwrap();
+        std::os::unix::fs::symlink("../..", dir.join("kb/1/up")).unwrap();
+        std::os::unix::fs::symlink(dir.join("kb"), dir.join("kb-again")).unwrap();
+        let since = file_clock_now();
+        std::fs::write(dir.join("kb/1/README.md"), "new").unwrap();
+        let plan: WatchPlan = [(dir.clone(), RecursiveMode::Recursive)].into_iter().collect();
+        let changed = changed_since(&plan, since, []);
+        // Under one of the names it is reached by (the listing's order decides which).
+        assert_eq!(changed.len(), 1, "{changed:?}");
+        assert!(changed[0].ends_with("1/README.md"), "{changed:?}");
     }
 
     #[test]

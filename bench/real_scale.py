@@ -13,7 +13,7 @@ articles): kbsite warns and links mentions to one of them, as it would in a real
   python3 bench/real_scale.py [OUT] [COPIES]    # default bench/out/real-60k, 7 copies
 
 Deterministic: the same sample and COPIES give the same bytes. The product index pages (`id/`)
-and layouts are copied once; the site.toml is the one bench/run.sh uses for the sample.
+and layouts are copied once; the site.toml is bench/sample-site.toml, as bench/run.sh's.
 """
 import os
 import re
@@ -25,14 +25,7 @@ SAMPLE = os.path.join(HERE, "..", "..", "shared", "kbarchive-sample", "site")
 OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "out", "real-60k")
 COPIES = int(sys.argv[2]) if len(sys.argv) > 2 else 7
 
-SITE_TOML = """title = "KnowledgeBase Archive"
-description = "An Archive of Early Microsoft KnowledgeBase Articles"
-url = "http://jeffpar.github.io"
-baseurl = "/kbarchive"
-source = "."
-output = "_site"
-exclude = ["node_modules", "tmp", "txt", "Gemfile*", "package*.json", "scripts", "*.sh"]
-"""
+SITE_TOML = os.path.join(HERE, "sample-site.toml")
 
 NUMBER = re.compile(rb"(?<![0-9A-Za-z])([QqKk][Bb]?)([1-9][0-9]{5})(?![0-9])")
 
@@ -59,8 +52,7 @@ def main():
         if name != "kb":
             src = os.path.join(SAMPLE, name)
             (shutil.copytree if os.path.isdir(src) else shutil.copy)(src, os.path.join(OUT, name))
-    with open(os.path.join(OUT, "site.toml"), "w") as f:
-        f.write(SITE_TOML)
+    shutil.copy(SITE_TOML, os.path.join(OUT, "site.toml"))
     articles = []
     kb = os.path.join(SAMPLE, "kb")
     for group in sorted(os.listdir(kb)):

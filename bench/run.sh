@@ -121,15 +121,7 @@ if [[ -z ${SKIP_SAMPLE:-} && -d $SAMPLE ]]; then
     if [[ ! -f $SAMPLE_COPY/site.toml ]]; then
         rm -rf "$SAMPLE_COPY"
         cp -r "$SAMPLE" "$SAMPLE_COPY" && chmod -R u+w "$SAMPLE_COPY"
-        cat >"$SAMPLE_COPY/site.toml" <<'EOF'
-title = "KnowledgeBase Archive"
-description = "An Archive of Early Microsoft KnowledgeBase Articles"
-url = "http://jeffpar.github.io"
-baseurl = "/kbarchive"
-source = "."
-output = "_site"
-exclude = ["node_modules", "tmp", "txt", "Gemfile*", "package*.json", "scripts", "*.sh"]
-EOF
+        cp bench/sample-site.toml "$SAMPLE_COPY/site.toml"
         echo "copied $SAMPLE to $SAMPLE_COPY (+ site.toml)"
     else
         echo "reusing $SAMPLE_COPY"

@@ -2,6 +2,7 @@
 //! wrong — links and assets that point nowhere (including `#anchors`), mentions of articles not in
 //! the site, duplicate URLs, front matter problems, pages without a title.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -23,7 +24,9 @@ use crate::write::Sink;
 /// of ~1.8 million (60k corpus: peak memory 387 → 265–274 MB). A link to a planned file whose
 /// page then fails to render is not reported: that page's error is.
 #[derive(Default)]
-struct Recorder {
+struct Recorder<'a> {
+    /// The site's base URL, which absolute links start with.
+    baseurl: &'a str,
     /// The files the render pass plans to write.
     planned: RwLock<HashSet<String>>,
     /// The files written.
@@ -46,14 +49,14 @@ struct PendingLink {
     anchor: Option<String>,
 }
 
-impl Recorder {
+impl Recorder<'_> {
     /// Records the links of `page`'s HTML: settled, broken, or kept for later.
-    fn record_links(&self, page: &str, links: &[Box<str>], baseurl: &str) {
+    fn record_links(&self, page: &str, links: &[Box<str>]) {
         let planned = self.planned.read().unwrap_or_else(|e| e.into_inner());
         let mut pending = Vec::new();
         let mut broken = Vec::new();
         for link in links {
-            match resolve(link, page, baseurl) {
+            match resolve(link, page, self.baseurl) {
                 None => {}
                 Some(Err(why)) => broken.push((page.to_string(), link.clone(), why)),
                 Some(Ok((target, anchor))) => {
@@ -77,37 +80,34 @@ impl Recorder {
 }
 
 /// The file a resolved link target names, as a static server finds it: the file itself, the
-/// folder's `index.html`, or the target with `.html` added.
-fn existing_target(target: &str, exists: impl Fn(&str) -> bool) -> Option<String> {
-    [target.to_string(), format!("{target}/index.html"), format!("{target}.html")].into_iter().find(|t| exists(t))
+/// folder's `index.html`, or the target with `.html` added. Runs for every link of the site:
+/// the usual case, the target itself, costs no allocation.
+fn existing_target<'t>(target: &'t str, exists: impl Fn(&str) -> bool) -> Option<Cow<'t, str>> {
+    if exists(target) {
+        return Some(Cow::Borrowed(target));
+    }
+    [format!("{target}/index.html"), format!("{target}.html")].into_iter().find(|t| exists(t)).map(Cow::Owned)
 }
 
-/// A checker that knows the site's base URL (its `Sink` methods have no configuration).
-struct CheckSink<'a> {
-    recorder: &'a Recorder,
-    baseurl: &'a str,
-}
-
-impl Sink for CheckSink<'_> {
+impl Sink for Recorder<'_> {
     fn create_dirs(&self, files: &mut dyn Iterator<Item = &str>) -> Result<()> {
-        self.recorder.planned.write().unwrap_or_else(|e| e.into_inner()).extend(files.map(str::to_string));
+        self.planned.write().unwrap_or_else(|e| e.into_inner()).extend(files.map(str::to_string));
         Ok(())
     }
 
     fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
-        let recorder = self.recorder;
-        recorder.files.lock().unwrap_or_else(|e| e.into_inner()).insert(rel.to_string());
+        self.files.lock().unwrap_or_else(|e| e.into_inner()).insert(rel.to_string());
         if rel.ends_with(".html") {
             let facts = html_facts(&String::from_utf8_lossy(bytes));
-            recorder.record_links(rel, &facts.links, self.baseurl);
+            self.record_links(rel, &facts.links);
             let ids: Vec<&str> = facts.ids.iter().map(AsRef::as_ref).collect();
-            recorder.ids.lock().unwrap_or_else(|e| e.into_inner()).insert(rel.to_string(), ids.join("\n").into());
+            self.ids.lock().unwrap_or_else(|e| e.into_inner()).insert(rel.to_string(), ids.join("\n").into());
         }
         Ok(())
     }
 
     fn copy(&self, from: &Path, rel: &str) -> Result<u64> {
-        self.recorder.files.lock().unwrap_or_else(|e| e.into_inner()).insert(rel.to_string());
+        self.files.lock().unwrap_or_else(|e| e.into_inner()).insert(rel.to_string());
         Ok(std::fs::metadata(from).map(|m| m.len()).unwrap_or(0))
     }
 }
@@ -222,15 +222,21 @@ pub fn check(config: &SiteConfig) -> Result<CheckReport> {
     let diags = Diagnostics::default();
     let mut laps = Laps::new();
     let prepared = prepare(config, &diags, &mut laps)?;
-    let recorder = Recorder::default();
-    let sink = CheckSink { recorder: &recorder, baseurl: &config.baseurl };
+    let recorder = Recorder { baseurl: &config.baseurl, ..Recorder::default() };
     let opts = BuildOptions { quiet: true, ..Default::default() };
     // Render even when loading found errors: report everything in one run.
-    let _ = render_all(config, &prepared, &sink, &diags, &opts);
-    let _ = write_redirects(config, &prepared, &sink, &opts);
+    let _ = render_all(config, &prepared, &recorder, &diags, &opts);
+    let _ = write_redirects(config, &prepared, &recorder, &opts);
     // Records the search client; the index itself is only written by a build.
-    let _ =
-        crate::build::build_search_index(config, &prepared, &sink, None, false, false, crate::build::PassTime::off());
+    let _ = crate::build::build_search_index(
+        config,
+        &prepared,
+        &recorder,
+        None,
+        false,
+        false,
+        crate::build::PassTime::off(),
+    );
 
     let Recorder { files, ids, pending, broken, links, .. } = recorder;
     fn inner<T>(m: Mutex<T>) -> T {
@@ -244,7 +250,7 @@ pub fn check(config: &SiteConfig) -> Result<CheckReport> {
     let unresolved_links = pending.into_par_iter().filter_map(|l| {
         let why = match (existing_target(&l.target, |t| files.contains(t)), &l.anchor) {
             (None, _) => "points to no page or file in the site".to_string(),
-            (Some(t), Some(a)) => match ids.get(&t) {
+            (Some(t), Some(a)) => match ids.get(t.as_ref()) {
                 Some(list) if !list.split('\n').any(|id| id == a) => {
                     format!("anchor `#{a}` does not exist on that page")
                 }

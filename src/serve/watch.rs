@@ -231,7 +231,9 @@ pub fn changed_since<'a>(
         for (dir, mode) in plan {
             let scan = &scan;
             let recursive = *mode == RecursiveMode::Recursive;
-            if scan.first_visit(dir) || !recursive {
+            // A folder watched without its subfolders is not listed whole: a link to it from
+            // elsewhere is still followed.
+            if !recursive || scan.first_visit(dir) {
                 tasks.spawn(move |tasks| scan.folder(dir.clone(), recursive, tasks));
             }
         }

@@ -405,15 +405,7 @@ pub fn build_keeping(config: &SiteConfig, opts: &BuildOptions) -> Result<(BuildR
             })
         });
         let search = match ok {
-            true => build_search_index(
-                config,
-                &prepared,
-                &stage,
-                hashes,
-                keeps_outputs(opts, &prepared.templates),
-                opts.defer_search,
-                &search_time,
-            ),
+            true => build_search_index(config, &prepared, &stage, hashes, opts, &search_time),
             false => Ok(SearchIndex::None),
         };
         // Before joining the redirect thread: the pool's threads and this one (which does the
@@ -498,18 +490,18 @@ pub fn build_keeping(config: &SiteConfig, opts: &BuildOptions) -> Result<(BuildR
     Ok((report, prepared))
 }
 
-/// Writes the search client and builds the full-text index from every titled page's text.
-/// Bodies are read again and tokenized in parallel batches, added in page order, so the index
-/// is deterministic and memory stays bounded. With `keep_unchanged`, the sink's index is kept
-/// when no document changed; else, with `defer`, no index is made (the stage's commit removes
-/// a reused folder's old one, the search tree being owned).
+/// Writes the search client and builds the full-text index from every titled page's text
+/// ([`make_search_builder`]; unless `--full`, only the bodies of documents the last index's
+/// [`search_terms_path`] does not hold are read and tokenized). When outputs may be kept
+/// ([`keeps_outputs`]), the sink's index is kept if no document changed; else, with
+/// `defer_search`, no index is made (the stage's commit removes a reused folder's old one, the
+/// search tree being owned).
 pub(crate) fn build_search_index(
     config: &SiteConfig,
     prepared: &Prepared,
     sink: &dyn Sink,
     hashes: Option<&mut Vec<u64>>,
-    keep_unchanged: bool,
-    defer: bool,
+    opts: &BuildOptions,
     time: &PassTime,
 ) -> Result<SearchIndex> {
     if !config.search.enabled {
@@ -520,17 +512,19 @@ pub(crate) fn build_search_index(
     let client = || sink.write("search/search.js", search::CLIENT_JS.as_bytes());
     let Some(dir) = sink.dir() else { return client().map(|()| SearchIndex::None) };
     let docs = search_docs(prepared);
-    let key = if keep_unchanged { search_tree_key(prepared, &docs) } else { 0 };
+    let key = if keeps_outputs(opts, &prepared.templates) { search_tree_key(prepared, &docs) } else { 0 };
     if sink.reuse_tree("search", key) {
         search::make_folders(&dir.join("search")).context("failed to write the search index")?;
         return client().map(|()| SearchIndex::Kept);
     }
-    if defer {
+    if opts.defer_search {
         return client().map(|()| SearchIndex::Deferred);
     }
-    let mut builder = search::SearchIndexBuilder::new();
-    add_search_docs(config, prepared, &docs, &mut builder, hashes, time);
-    let (stats, files) = builder.write_listed(&dir.join("search")).context("failed to write the search index")?;
+    let cache = search_terms_path(&config.output);
+    let (builder, keys) =
+        make_search_builder(config, prepared, &docs, (!opts.full).then_some(&cache), hashes, time, None)
+            .expect("not interrupted");
+    let (stats, files) = write_search_index(&builder, &keys, &dir.join("search"), &cache)?;
     sink.record_tree("search", key, &files)?;
     client()?;
     Ok(SearchIndex::Built(stats))
@@ -572,7 +566,6 @@ pub(crate) fn keeps_outputs(opts: &BuildOptions, templates: &Templates) -> bool 
 /// form, its folders as absolute paths) and the templates. Outputs are kept from an earlier
 /// build only under the same.
 fn build_settings_digest(config: &SiteConfig, templates: &Templates) -> u64 {
-    let exe = std::env::current_exe().ok().and_then(|p| std::fs::metadata(p).ok()).and_then(|m| write::Stamp::of(&m));
     // The same site reached by another path (`kbsite build` run in its folder, `serve` given its
     // absolute path) has the same settings.
     let mut settings = config.clone();
@@ -585,12 +578,7 @@ fn build_settings_digest(config: &SiteConfig, templates: &Templates) -> u64 {
     ] {
         *folder = absolute_folder(folder);
     }
-    fingerprint::finish(fingerprint::hash_of(&(
-        env!("CARGO_PKG_VERSION"),
-        exe.map(|s| (s.len, s.mtime_sec, s.mtime_nsec, s.ino)),
-        format!("{settings:?}"),
-        templates.digest,
-    )))
+    fingerprint::finish(fingerprint::hash_of(&(program_stamp(), format!("{settings:?}"), templates.digest)))
 }
 
 /// `path` with links resolved as far as it exists (an output folder may not exist yet: its
@@ -638,29 +626,78 @@ impl OutputKeys {
     }
 }
 
-/// Adds the search documents of pages `docs` to `builder`; with `hashes` (one slot per page),
-/// also stores each one's [`search_entry_hash`].
-pub(crate) fn add_search_docs(
+/// Where the postings of the last search index made for `output` are kept, so that the next
+/// one reads and tokenizes only the documents that changed ([`search::TermCache`]).
+pub(crate) fn search_terms_path(output: &Path) -> PathBuf {
+    write::sibling(output, "kbsite-search-terms")
+}
+
+/// A search index builder holding the documents of pages `docs`, in order, and each one's
+/// [`search_terms_key`]. With `cache`, the postings of documents that file holds are taken from
+/// it, and only the others' bodies read and tokenized (unless they are more than half: then it
+/// is no saving). With `hashes` (one slot per page), also stores each one's
+/// [`search_entry_hash`]. With `interrupted`, gives up (`None`) when it says so between batches.
+pub(crate) fn make_search_builder(
     config: &SiteConfig,
     prepared: &Prepared,
     docs: &[usize],
-    builder: &mut search::SearchIndexBuilder,
+    cache: Option<&Path>,
     hashes: Option<&mut Vec<u64>>,
     time: &PassTime,
-) {
-    let Some(hashes) = hashes else {
-        builder.add_parallel(docs, 512, |&i| search_doc(config, prepared, i, time));
-        return;
-    };
-    let seen = std::sync::Mutex::new(Vec::with_capacity(docs.len()));
-    builder.add_parallel(docs, 512, |&i| {
-        let entry = search_doc(config, prepared, i, time);
-        seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((i, hash_entry(&entry)));
-        entry
-    });
-    for (i, h) in seen.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner) {
-        hashes[i] = h;
+    mut interrupted: Option<&mut dyn FnMut() -> bool>,
+) -> Option<(search::SearchIndexBuilder, Vec<u64>)> {
+    let can_stop = interrupted.is_some();
+    let mut stop = || interrupted.as_mut().is_some_and(|f| f());
+    let keys: Vec<u64> = docs.par_iter().map(|&i| search_terms_key(prepared, i)).collect();
+    if let Some(hashes) = hashes {
+        let entries: Vec<u64> =
+            docs.par_iter().zip(&keys).map(|(&i, &key)| entry_hash(&search_meta(config, prepared, i), key)).collect();
+        for (&i, h) in docs.iter().zip(entries) {
+            hashes[i] = h;
+        }
     }
+    if let Some(cache) = cache.and_then(|path| search::TermCache::read(path, program_stamp())) {
+        let plan = cache.plan(&keys);
+        if plan.fresh().len() <= docs.len() / 2 {
+            if stop() {
+                return None;
+            }
+            let fresh = plan.fresh().par_iter().map(|&n| search_terms(prepared, docs[n], time)).collect();
+            let meta = |n: usize| search_meta(config, prepared, docs[n]);
+            if let Some(builder) = search::SearchIndexBuilder::from_cache(cache, &plan, meta, fresh) {
+                return Some((builder, keys));
+            }
+        }
+    }
+    let mut builder = search::SearchIndexBuilder::new();
+    let entry = |&i: &usize| (search_meta(config, prepared, i), search_terms(prepared, i, time));
+    match can_stop {
+        // Batches of 512 overlap adding one with tokenizing the next; a stop is looked for
+        // every 4,096.
+        true => {
+            for batch in docs.chunks(4096) {
+                if stop() {
+                    return None;
+                }
+                builder.add_parallel(batch, 512, entry);
+            }
+        }
+        false => builder.add_parallel(docs, 512, entry),
+    }
+    Some((builder, keys))
+}
+
+/// Writes the index of `builder` into `dir` and, beside it, what the next build can reuse of
+/// it at `cache` (only a saving: the index is written even if the cache cannot be). Returns
+/// the index's statistics and its files, relative to `dir`.
+pub(crate) fn write_search_index(
+    builder: &search::SearchIndexBuilder,
+    keys: &[u64],
+    dir: &Path,
+    cache: &Path,
+) -> Result<(SearchStats, Vec<String>)> {
+    let (index, _) = rayon::join(|| builder.write_listed(dir), || builder.write_cache(cache, program_stamp(), keys));
+    index.context("failed to write the search index")
 }
 
 /// Whether page `p` is in the search index: a titled HTML page other than the 404 page.
@@ -673,45 +710,61 @@ pub(crate) fn search_docs(prepared: &Prepared) -> Vec<usize> {
     (0..prepared.pages.len()).filter(|&i| is_search_doc(&prepared.pages[i])).collect()
 }
 
-/// What page `i` puts in the search index, as a hash: its document and terms, or 0 when it is
-/// not indexed. Equal hashes: the index need not change for this page.
+/// What page `i` puts in the search index, as a hash: its document and what its terms are
+/// made from ([`search_terms_key`]), or 0 when it is not indexed. Equal hashes: the index need
+/// not change for this page. No body is read.
 pub(crate) fn search_entry_hash(config: &SiteConfig, prepared: &Prepared, i: usize) -> u64 {
     match is_search_doc(&prepared.pages[i]) {
-        true => hash_entry(&search_doc(config, prepared, i, PassTime::off())),
+        true => entry_hash(&search_meta(config, prepared, i), search_terms_key(prepared, i)),
         false => 0,
     }
 }
 
 /// The hash of one search entry: the one definition both the full build and serve's rounds use.
-fn hash_entry(entry: &(search::SearchDoc, search::DocTerms)) -> u64 {
-    crate::incremental::fingerprint::hash_of(entry)
+fn entry_hash(doc: &search::SearchDoc, terms_key: u64) -> u64 {
+    crate::incremental::fingerprint::hash_of(&(doc, terms_key))
 }
 
-/// One page's search document and terms; its body is read again (timed by `time` as reading
-/// and tokenizing).
-pub(crate) fn search_doc(
-    config: &SiteConfig,
-    prepared: &Prepared,
-    i: usize,
-    time: &PassTime,
-) -> (search::SearchDoc, search::DocTerms) {
+/// A digest of everything page `i`'s search postings are made from: its source (which holds
+/// its body and its article's id), its title and path. Equal keys, equal postings (under the
+/// same program: see [`program_stamp`]).
+fn search_terms_key(prepared: &Prepared, i: usize) -> u64 {
+    let page = &prepared.pages[i];
+    let id = prepared.kb.article(i).map_or("", |a| a.id.as_str());
+    fingerprint::hash_of(&(page.loaded.digest, &page.title, page.rel(), id))
+}
+
+/// This program: its version, and the executable's size, time and inode, so that a rebuilt
+/// binary trusts nothing an older one left.
+fn program_stamp() -> u64 {
+    let exe = std::env::current_exe().ok().and_then(|p| std::fs::metadata(p).ok()).and_then(|m| write::Stamp::of(&m));
+    fingerprint::hash_of(&(env!("CARGO_PKG_VERSION"), exe.map(|s| (s.len, s.mtime_sec, s.mtime_nsec, s.ino))))
+}
+
+/// Page `i`'s search document: its id, title, product, year, date and URL.
+fn search_meta(config: &SiteConfig, prepared: &Prepared, i: usize) -> search::SearchDoc {
     let page = &prepared.pages[i];
     let art = prepared.kb.article(i);
-    let mut lap = time.lap();
-    // A body that cannot be read again was already reported by the render stage.
-    let body = load::reread_body(&page.loaded).unwrap_or_default();
-    lap.mark(Work::Read);
-    let doc = search::SearchDoc {
+    search::SearchDoc {
         id: art.map(|a| a.id.clone()).unwrap_or_default(),
         title: page.title.clone(),
         product: art.map(|a| a.product.clone()).unwrap_or_default(),
         year: art.and_then(|a| a.last_modified).and_then(|d| u16::try_from(chrono::Datelike::year(&d)).ok()),
         date: art.and_then(|a| a.last_modified).map(crate::render::iso_date).unwrap_or_default(),
         url: config.relative_url(&page.url),
-    };
+    }
+}
+
+/// Page `i`'s search terms; its body is read again (timed by `time` as reading and tokenizing).
+fn search_terms(prepared: &Prepared, i: usize, time: &PassTime) -> search::DocTerms {
+    let page = &prepared.pages[i];
+    let mut lap = time.lap();
+    // A body that cannot be read again was already reported by the render stage.
+    let body = load::reread_body(&page.loaded).unwrap_or_default();
+    lap.mark(Work::Read);
     let terms = search::analyze_doc(&page.title, &body);
     lap.mark(Work::Tokenize);
-    (doc, terms)
+    terms
 }
 
 /// Renders every output of a prepared site into `sink` (a staging folder, or the checker).

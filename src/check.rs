@@ -228,15 +228,7 @@ pub fn check(config: &SiteConfig) -> Result<CheckReport> {
     let _ = render_all(config, &prepared, &recorder, &diags, &opts);
     let _ = write_redirects(config, &prepared, &recorder, &opts);
     // Records the search client; the index itself is only written by a build.
-    let _ = crate::build::build_search_index(
-        config,
-        &prepared,
-        &recorder,
-        None,
-        false,
-        false,
-        crate::build::PassTime::off(),
-    );
+    let _ = crate::build::build_search_index(config, &prepared, &recorder, None, &opts, crate::build::PassTime::off());
 
     let Recorder { files, ids, pending, broken, links, .. } = recorder;
     fn inner<T>(m: Mutex<T>) -> T {

@@ -199,6 +199,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 if report.search_kept {
                     notes.push("search index kept".to_string());
                 }
+                if let Some(s) = report.search.filter(|s| s.reused_docs > 0) {
+                    notes.push(format!("search index: {} of {} documents' terms reused", s.reused_docs, s.docs));
+                }
                 let kept = if notes.is_empty() { String::new() } else { format!(" ({})", notes.join(", ")) };
                 println!(
                     "built {} pages ({} articles, {} index pages): {} files{kept}, {:.1} MB in {:.2} s → {}",

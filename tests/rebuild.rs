@@ -80,6 +80,7 @@ fn a_rebuild_of_unchanged_sources_keeps_every_output() {
     assert!(full.files_kept > 0);
     let full = site.build(true);
     assert!(full.files_kept == 0 && !full.search_kept, "{} kept", full.files_kept);
+    assert_eq!(full.search.map(|s| s.reused_docs), Some(0), "--full tokenizes every document again");
     assert!(full.files_unchanged >= rendered, "same bytes, left alone: {}", full.files_unchanged);
     site.assert_same_as_clean_build();
     // A `--full` build still notes what its files were made from: two builds later (when its
@@ -110,6 +111,10 @@ fn a_rebuild_after_edits_equals_a_clean_build() {
     site.assert_same_as_clean_build();
     assert!(first.files_kept > 0 && first.files_kept < (first.pages + first.index_pages) as u64);
     assert!(!first.search_kept, "titles and texts changed");
+    // The index is made again, but only the renamed, the citing and the new article are read
+    // and tokenized again: the others' postings come from the last index's cache.
+    let search = first.search.expect("an index is made");
+    assert_eq!(search.reused_docs, search.docs - 3, "{search:?}");
     let cited = read(&site.out(), "kb/999/Q999999/index.html");
     assert!(cited.contains("Renamed: "), "the new article is rendered");
     // The next build reuses the other folder, also made before the edits: what they changed is

@@ -45,7 +45,7 @@ use crate::build::{self, BuildOptions, BuildReport, Prepared};
 use crate::config::SiteConfig;
 use crate::diagnostics::Diagnostic;
 use crate::load::{self, SourceFile};
-use crate::search::{SearchIndexBuilder, SearchStats};
+use crate::search::SearchStats;
 use generated::{GeneratedFiles, Refresh};
 
 pub use update::Changed;
@@ -235,14 +235,18 @@ impl LiveSite {
         }
         let prepared = &self.prepared;
         let docs = build::search_docs(prepared);
-        let mut builder = SearchIndexBuilder::new();
         let mut hashes = vec![0; prepared.pages.len()];
-        for batch in docs.chunks(4096) {
-            if interrupted() {
-                return Ok(None);
-            }
-            build::add_search_docs(config, prepared, batch, &mut builder, Some(&mut hashes), build::PassTime::off());
-        }
+        let cache = build::search_terms_path(&config.output);
+        let made = build::make_search_builder(
+            config,
+            prepared,
+            &docs,
+            Some(&cache),
+            Some(&mut hashes),
+            build::PassTime::off(),
+            Some(interrupted),
+        );
+        let Some((builder, keys)) = made else { return Ok(None) };
         if interrupted() {
             return Ok(None);
         }
@@ -251,7 +255,7 @@ impl LiveSite {
             std::fs::remove_dir_all(&fresh).with_context(|| format!("failed to clear `{}`", fresh.display()))?;
         }
         std::fs::create_dir_all(&fresh).with_context(|| format!("failed to create `{}`", fresh.display()))?;
-        let (stats, files) = builder.write_listed(&fresh).context("failed to write the search index")?;
+        let (stats, files) = build::write_search_index(&builder, &keys, &fresh, &cache)?;
         output::swap_search_index(&config.output, &fresh)?;
         // Recorded as the full build records it, so that a restarted serve keeps this index
         // when no document changed meanwhile. Only a saving: if the manifest cannot be updated,

@@ -147,6 +147,33 @@ pub fn analyze_doc(title: &str, body: &str) -> DocTerms {
     counter.out
 }
 
+/// The postings one document adds, as `(term, tf, in title)`: its terms, and the terms of
+/// its id (`q151228`, `151228`) as title terms. An id has two or three terms: a linear scan
+/// (lengths compared first) finds them and marks those the text holds, so the others are
+/// added after it without searching it.
+pub(super) fn doc_postings(id: &str, terms: &DocTerms, mut post: impl FnMut(&str, u32, bool)) {
+    let mut id_terms = doc_tokens(id);
+    id_terms.sort_unstable();
+    id_terms.dedup();
+    let mut id_terms: Vec<(String, bool)> = id_terms.into_iter().map(|t| (t, false)).collect();
+    for (term, tf, title) in terms.iter() {
+        let id_term = id_terms.iter_mut().find(|(t, _)| t == term);
+        let is_id = id_term.is_some();
+        if let Some((_, in_text)) = id_term {
+            *in_text = true;
+        }
+        post(term, tf, title || is_id);
+    }
+    for (t, _) in id_terms.iter().filter(|(_, in_text)| !in_text) {
+        post(t, 1, true);
+    }
+}
+
+/// A build-time posting's last byte: `tf << 1 | in title`, tf clamped to 1..=[`format::MAX_TF`].
+pub(super) fn posting_byte(tf: u32, title: bool) -> u8 {
+    (tf.clamp(1, format::MAX_TF) as u8) << 1 | u8::from(title)
+}
+
 /// An ascending doc-number list, delta-encoded as it grows.
 #[derive(Default)]
 pub(super) struct DocList {
@@ -210,6 +237,8 @@ pub struct SearchIndexBuilder {
     pub(super) products: Vec<(String, DocList)>,
     pub(super) product_ix: HashMap<String, u32>,
     pub(super) years: BTreeMap<u16, DocList>,
+    /// Documents whose postings came from a [`TermCache`](super::TermCache).
+    pub(super) reused_docs: u32,
 }
 
 impl Default for SearchIndexBuilder {
@@ -238,6 +267,7 @@ impl SearchIndexBuilder {
             products: Vec::new(),
             product_ix: HashMap::new(),
             years: BTreeMap::new(),
+            reused_docs: 0,
         }
     }
 
@@ -270,7 +300,7 @@ impl SearchIndexBuilder {
         let st = &mut self.states[id as usize];
         let mut tmp = [0u8; 6];
         let n = varint::put_slice(&mut tmp, if st.df == 0 { doc } else { doc - st.last_doc });
-        tmp[n] = (tf.clamp(1, format::MAX_TF) as u8) << 1 | u8::from(title);
+        tmp[n] = posting_byte(tf, title);
         self.pool.append(st, &tmp[..=n]);
         st.last_doc = doc;
         st.df += 1;
@@ -282,24 +312,35 @@ impl SearchIndexBuilder {
     /// an id typed in the search box resolves to its article.
     pub fn add(&mut self, doc: SearchDoc, terms: DocTerms) -> u32 {
         let n = self.doc_lens.len() as u32;
-        let mut id_terms = doc_tokens(&doc.id);
-        id_terms.sort_unstable();
-        id_terms.dedup();
-        // An id has two or three terms: a linear scan (lengths compared first) finds them and
-        // marks those the text holds, so the others are added after it without searching it.
-        let mut id_terms: Vec<(String, bool)> = id_terms.into_iter().map(|t| (t, false)).collect();
-        for (term, tf, title) in terms.iter() {
-            let id_term = id_terms.iter_mut().find(|(t, _)| t == term);
-            let is_id = id_term.is_some();
-            if let Some((_, in_text)) = id_term {
-                *in_text = true;
-            }
-            self.post(term, n, tf, title || is_id);
+        doc_postings(&doc.id, &terms, |term, tf, title| self.post(term, n, tf, title));
+        self.push_doc(doc, terms.token_count())
+    }
+
+    /// Appends one document's postings for `term` at once (`(doc, tf << 1 | title)`, docs
+    /// ascending and above any this term already has): what [`add`](Self::add) does one
+    /// posting at a time, for postings carried over from an earlier build.
+    pub(super) fn post_list(&mut self, term: &[u8], list: &[(u32, u8)]) {
+        let (id, new) = self.table.intern(term);
+        if new {
+            self.states.push(self.pool.new_state());
         }
-        for (t, _) in id_terms.iter().filter(|(_, in_text)| !in_text) {
-            self.post(t, n, 1, true);
+        let st = &mut self.states[id as usize];
+        let mut tmp = [0u8; 6];
+        for &(doc, byte) in list {
+            let n = varint::put_slice(&mut tmp, if st.df == 0 { doc } else { doc - st.last_doc });
+            tmp[n] = byte;
+            self.pool.append(st, &tmp[..=n]);
+            st.last_doc = doc;
+            st.df += 1;
         }
-        self.doc_lens.push(terms.token_count());
+        self.postings += list.len() as u64;
+    }
+
+    /// Records the next document (number `len()`): its length and its row, product and year;
+    /// its postings are added separately ([`add`](Self::add), [`post_list`](Self::post_list)).
+    pub(super) fn push_doc(&mut self, doc: SearchDoc, tokens: u32) -> u32 {
+        let n = self.doc_lens.len() as u32;
+        self.doc_lens.push(tokens);
 
         let product = if doc.product.is_empty() {
             -1

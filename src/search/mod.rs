@@ -94,6 +94,7 @@
 //! `?q=…&product=…&year=…` in the page URL pre-fills the search and is kept up to date.
 
 mod builder;
+mod cache;
 pub mod format;
 pub mod reader;
 mod store;
@@ -105,6 +106,7 @@ mod writer;
 mod tests;
 
 pub use builder::{analyze_doc, DocTerms, SearchIndexBuilder, WriteOptions};
+pub use cache::{Reuse, TermCache};
 pub use reader::{DocRecord, Filters, Hit, ResultPage, SearchIndex};
 pub use writer::make_folders;
 
@@ -135,4 +137,7 @@ pub struct SearchStats {
     pub terms: u64,
     pub postings: u64,
     pub shards: u32,
+    /// Documents whose postings came from the last index's cache ([`TermCache`]) instead of
+    /// their text being read and tokenized again.
+    pub reused_docs: u32,
 }

@@ -21,14 +21,14 @@ impl SearchIndexBuilder {
     /// left in its `d/`, `p/`, `c/`, `f/` subfolders are overwritten in place, and those this
     /// index no longer has are removed at the end (deleting and recreating thousands of files
     /// makes ext4 slow to create the next ones).
-    pub fn write(self, dir: &Path) -> io::Result<SearchStats> {
+    pub fn write(&self, dir: &Path) -> io::Result<SearchStats> {
         self.write_listed(dir).map(|(stats, _)| stats)
     }
 
     /// [`SearchIndexBuilder::write`], also returning the path of every file it wrote, relative
     /// to `dir` and sorted: what a build records as the index's own files (anything else under
     /// `dir`, such as a page of the site, is not the index's).
-    pub fn write_listed(self, dir: &Path) -> io::Result<(SearchStats, Vec<String>)> {
+    pub fn write_listed(&self, dir: &Path) -> io::Result<(SearchStats, Vec<String>)> {
         let mut old_files = Vec::new();
         for (sub, ext) in INDEX_FOLDERS {
             list_old_files(dir, sub, ext, &mut old_files)?;
@@ -39,9 +39,9 @@ impl SearchIndexBuilder {
 
         let mut order: Vec<u32> = (0..self.table.len() as u32).collect();
         order.par_sort_unstable_by(|&a, &b| self.table.get(a).cmp(self.table.get(b)));
-        let plans = plan_shards(&order, &self, docs);
+        let plans = plan_shards(&order, self, docs);
 
-        let ctx = ShardCtx { b: &self, order: &order, avg_len, dir };
+        let ctx = ShardCtx { b: self, order: &order, avg_len, dir };
         let shard_stats = plans
             .par_iter()
             .enumerate()
@@ -52,6 +52,7 @@ impl SearchIndexBuilder {
             terms: order.len() as u64,
             postings: self.postings,
             shards: plans.len() as u32,
+            reused_docs: self.reused_docs,
             ..SearchStats::default()
         };
         // Each shard writes its dictionary file and its external postings files.

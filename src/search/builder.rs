@@ -316,23 +316,27 @@ impl SearchIndexBuilder {
         self.push_doc(doc, terms.token_count())
     }
 
-    /// Appends one document's postings for `term` at once (`(doc, tf << 1 | title)`, docs
-    /// ascending and above any this term already has): what [`add`](Self::add) does one
-    /// posting at a time, for postings carried over from an earlier build.
-    pub(super) fn post_list(&mut self, term: &[u8], list: &[(u32, u8)]) {
+    /// Appends postings for `term` at once (`(doc, tf << 1 | title)`, docs ascending and above
+    /// any this term already has): what [`add`](Self::add) does one posting at a time, for
+    /// postings carried over from an earlier build. `buf` is scratch space.
+    pub(super) fn post_list(&mut self, term: &[u8], list: &[(u32, u8)], buf: &mut Vec<u8>) {
         let (id, new) = self.table.intern(term);
         if new {
             self.states.push(self.pool.new_state());
         }
         let st = &mut self.states[id as usize];
-        let mut tmp = [0u8; 6];
-        for &(doc, byte) in list {
-            let n = varint::put_slice(&mut tmp, if st.df == 0 { doc } else { doc - st.last_doc });
-            tmp[n] = byte;
-            self.pool.append(st, &tmp[..=n]);
-            st.last_doc = doc;
-            st.df += 1;
+        buf.clear();
+        let mut last = st.last_doc;
+        for (i, &(doc, byte)) in list.iter().enumerate() {
+            varint::put(buf, if st.df == 0 && i == 0 { doc } else { doc - last });
+            buf.push(byte);
+            last = doc;
         }
+        self.pool.append(st, buf);
+        if let Some(&(doc, _)) = list.last() {
+            st.last_doc = doc;
+        }
+        st.df += list.len() as u32;
         self.postings += list.len() as u64;
     }
 

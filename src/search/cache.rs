@@ -131,7 +131,8 @@ impl SearchIndexBuilder {
             });
         }
         let mut builder = SearchIndexBuilder::new();
-        let (mut term, mut raw, mut list) = (Vec::new(), Vec::new(), Vec::<(u32, u8)>::new());
+        builder.table.reserve(cache.terms as usize + new_postings.len());
+        let (mut term, mut raw, mut list, mut buf) = (Vec::new(), Vec::new(), Vec::<(u32, u8)>::new(), Vec::new());
         for _ in 0..cache.terms {
             let len = cache.input.varint()? as usize;
             term.clear();
@@ -160,7 +161,7 @@ impl SearchIndexBuilder {
                 list.sort_unstable_by_key(|p| p.0);
             }
             if !list.is_empty() {
-                builder.post_list(&term, &list);
+                builder.post_list(&term, &list, &mut buf);
             }
         }
         let sum = cache.input.sum.digest();
@@ -168,7 +169,7 @@ impl SearchIndexBuilder {
             return None;
         }
         for (term, list) in &new_postings {
-            builder.post_list(term.as_bytes(), list);
+            builder.post_list(term.as_bytes(), list, &mut buf);
         }
         let mut fresh_lens = plan.fresh.iter().zip(&fresh).map(|(&n, t)| (n, t.token_count())).peekable();
         for n in 0..plan.old.len() {

@@ -63,17 +63,11 @@ impl SlicePool {
         TermState { head, tail: head, end: head + LEVEL_SIZES[0] - PTR, len: 0, last_doc: 0, df: 0, level: 0 }
     }
 
-    /// Appends bytes to a term's postings.
-    pub fn append(&mut self, st: &mut TermState, bytes: &[u8]) {
-        if (st.end - st.tail) as usize >= bytes.len() {
-            let page = &mut self.pages[(st.tail >> PAGE_BITS) as usize];
-            let off = (st.tail as usize) & (PAGE_SIZE - 1);
-            page[off..off + bytes.len()].copy_from_slice(bytes);
-            st.tail += bytes.len() as u32;
-            st.len += bytes.len() as u32;
-            return;
-        }
-        for &b in bytes {
+    /// Appends bytes to a term's postings, a block at a time (a term's whole list at once when
+    /// carried over from an earlier build).
+    pub fn append(&mut self, st: &mut TermState, mut bytes: &[u8]) {
+        st.len += bytes.len() as u32;
+        while !bytes.is_empty() {
             if st.tail == st.end {
                 let level = (st.level as usize + 1).min(LEVEL_SIZES.len() - 1);
                 let next = self.alloc(LEVEL_SIZES[level]);
@@ -84,10 +78,14 @@ impl SlicePool {
                 st.end = next + LEVEL_SIZES[level] - PTR;
                 st.level = level as u8;
             }
-            self.set(st.tail, b);
-            st.tail += 1;
+            // A block never crosses a page (`alloc`).
+            let n = ((st.end - st.tail) as usize).min(bytes.len());
+            let page = &mut self.pages[(st.tail >> PAGE_BITS) as usize];
+            let off = (st.tail as usize) & (PAGE_SIZE - 1);
+            page[off..off + n].copy_from_slice(&bytes[..n]);
+            st.tail += n as u32;
+            bytes = &bytes[n..];
         }
-        st.len += bytes.len() as u32;
     }
 
     /// Copies a term's postings bytes into `out` (cleared first).
@@ -242,8 +240,20 @@ impl TermTable {
         (id, true)
     }
 
+    /// Makes room for `terms` terms in all without growing again.
+    pub fn reserve(&mut self, terms: usize) {
+        let cap = (terms * 2 + 2).next_power_of_two().max(1024);
+        if cap > self.slots.len() {
+            self.rehash(cap);
+        }
+        self.offs.reserve(terms + 1);
+    }
+
     fn grow(&mut self) {
-        let cap = (self.slots.len() * 2).max(1024);
+        self.rehash((self.slots.len() * 2).max(1024));
+    }
+
+    fn rehash(&mut self, cap: usize) {
         self.slots = vec![0; cap];
         let mask = cap - 1;
         for id in 0..self.len() as u32 {

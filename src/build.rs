@@ -523,7 +523,7 @@ pub(crate) fn build_search_index(
     let cache = search_terms_path(&config.output);
     let (builder, keys) =
         make_search_builder(config, prepared, &docs, (!opts.full).then_some(&cache), hashes, time, None)
-            .expect("not interrupted");
+            .context("the search index was interrupted")?;
     let (stats, files) = write_search_index(&builder, &keys, &dir.join("search"), &cache)?;
     sink.record_tree("search", key, &files)?;
     client()?;

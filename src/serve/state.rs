@@ -270,9 +270,13 @@ pub fn update_search_index(state: &mut ServeState, interrupted: &mut dyn FnMut()
     let site = state.site.as_mut().filter(|s| s.search_stale())?;
     let started = Instant::now();
     match site.rebuild_search(&state.config, interrupted) {
-        Ok(Some(_)) => {
+        Ok(Some(stats)) => {
             if !state.quiet {
-                println!("search index made in {} ms", started.elapsed().as_millis());
+                let reused = match stats.reused_docs {
+                    0 => String::new(),
+                    n => format!(" ({n} of {} documents' terms reused)", stats.docs),
+                };
+                println!("search index made in {} ms{reused}", started.elapsed().as_millis());
             }
             Some(started.elapsed())
         }

@@ -318,8 +318,9 @@ impl SearchIndexBuilder {
 
     /// Appends postings for `term` at once (`(doc, tf << 1 | title)`, docs ascending and above
     /// any this term already has): what [`add`](Self::add) does one posting at a time, for
-    /// postings carried over from an earlier build. `buf` is scratch space.
-    pub(super) fn post_list(&mut self, term: &[u8], list: &[(u32, u8)], buf: &mut Vec<u8>) {
+    /// postings carried over from an earlier build. `buf` is scratch space. Returns whether the
+    /// term was new.
+    pub(super) fn post_list(&mut self, term: &[u8], list: &[(u32, u8)], buf: &mut Vec<u8>) -> bool {
         let (id, new) = self.table.intern(term);
         if new {
             self.states.push(self.pool.new_state());
@@ -338,6 +339,7 @@ impl SearchIndexBuilder {
         }
         st.df += list.len() as u32;
         self.postings += list.len() as u64;
+        new
     }
 
     /// Records the next document (number `len()`): its length and its row, product and year;

@@ -160,8 +160,9 @@ impl SearchIndexBuilder {
             if !list.is_sorted_by_key(|p| p.0) {
                 list.sort_unstable_by_key(|p| p.0);
             }
-            if !list.is_empty() {
-                builder.post_list(&term, &list, &mut buf);
+            // A term listed twice (not written so) would break the lists' order: not used.
+            if !list.is_empty() && !builder.post_list(&term, &list, &mut buf) {
+                return None;
             }
         }
         let sum = cache.input.sum.digest();
@@ -171,7 +172,7 @@ impl SearchIndexBuilder {
         for (term, list) in &new_postings {
             builder.post_list(term.as_bytes(), list, &mut buf);
         }
-        let mut fresh_lens = plan.fresh.iter().zip(&fresh).map(|(&n, t)| (n, t.token_count())).peekable();
+        let mut fresh_lens = plan.fresh.iter().zip(&fresh).map(|(&n, t)| (n, t.token_count()));
         for n in 0..plan.old.len() {
             let tokens = match plan.old[n] {
                 NONE => fresh_lens.next().filter(|&(at, _)| at == n)?.1,
@@ -433,6 +434,33 @@ mod tests {
         huge[16..20].copy_from_slice(&u32::MAX.to_le_bytes());
         std::fs::write(&path, &huge).unwrap();
         assert!(TermCache::read(&path, 1).is_none());
+    }
+
+    #[test]
+    fn a_cache_listing_a_term_twice_is_not_used() {
+        // Checksummed as this program writes it, but "serial" is listed twice (doc 1, then doc 0).
+        let mut body = Vec::new();
+        body.extend_from_slice(MAGIC);
+        body.extend_from_slice(&1u64.to_le_bytes());
+        body.extend_from_slice(&2u32.to_le_bytes());
+        [10u64, 11].iter().for_each(|k| body.extend_from_slice(&k.to_le_bytes()));
+        [1u32, 1].iter().for_each(|l| body.extend_from_slice(&l.to_le_bytes()));
+        body.extend_from_slice(&2u32.to_le_bytes());
+        for doc in [1u8, 0] {
+            body.extend_from_slice(&[6]);
+            body.extend_from_slice(b"serial");
+            body.extend_from_slice(&[1, 2, doc, posting_byte(1, false)]);
+        }
+        let sum = xxhash_rust::xxh3::xxh3_64(&body);
+        body.extend_from_slice(&sum.to_le_bytes());
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("terms");
+        std::fs::write(&path, &body).unwrap();
+        let docs: Vec<Doc> = docs(2).into_iter().zip([10, 11]).map(|(d, key)| Doc { key, ..d }).collect();
+        let cache = TermCache::read(&path, 1).expect("a well-formed header");
+        let plan = cache.plan(&keys(&docs));
+        assert!(plan.fresh().is_empty());
+        assert!(SearchIndexBuilder::from_cache(cache, &plan, |n| docs[n].meta.clone(), Vec::new()).is_none());
     }
 
     #[test]

@@ -650,8 +650,7 @@ pub(crate) fn make_search_builder(
     let mut stop = || interrupted.as_mut().is_some_and(|f| f());
     let keys: Vec<u64> = docs.par_iter().map(|&i| search_terms_key(prepared, i)).collect();
     if let Some(hashes) = hashes {
-        let entries: Vec<u64> =
-            docs.par_iter().zip(&keys).map(|(&i, &key)| entry_hash(&search_meta(config, prepared, i), key)).collect();
+        let entries: Vec<u64> = docs.par_iter().map(|&i| search_entry_hash(config, prepared, i)).collect();
         for (&i, h) in docs.iter().zip(entries) {
             hashes[i] = h;
         }
@@ -712,17 +711,13 @@ pub(crate) fn search_docs(prepared: &Prepared) -> Vec<usize> {
 
 /// What page `i` puts in the search index, as a hash: its document and what its terms are
 /// made from ([`search_terms_key`]), or 0 when it is not indexed. Equal hashes: the index need
-/// not change for this page. No body is read.
+/// not change for this page. No body is read. The one definition the full build, index rebuilds
+/// and serve's rounds use.
 pub(crate) fn search_entry_hash(config: &SiteConfig, prepared: &Prepared, i: usize) -> u64 {
     match is_search_doc(&prepared.pages[i]) {
-        true => entry_hash(&search_meta(config, prepared, i), search_terms_key(prepared, i)),
+        true => fingerprint::hash_of(&(search_meta(config, prepared, i), search_terms_key(prepared, i))),
         false => 0,
     }
-}
-
-/// The hash of one search entry: the one definition both the full build and serve's rounds use.
-fn entry_hash(doc: &search::SearchDoc, terms_key: u64) -> u64 {
-    crate::incremental::fingerprint::hash_of(&(doc, terms_key))
 }
 
 /// A digest of everything page `i`'s search postings are made from: its source (which holds

@@ -293,13 +293,11 @@ impl SearchIndexBuilder {
     /// Appends one posting to `term`'s build-time list: the doc number as a delta from the
     /// previous one (the first as is), then `tf << 1 | title` ([`build_postings`] reads it back).
     fn post(&mut self, term: &str, doc: u32, tf: u32, title: bool) {
-        let (id, new) = self.table.intern(term.as_bytes());
-        if new {
-            self.states.push(self.pool.new_state());
-        }
+        let (id, _) = self.term_id(term.as_bytes());
         let st = &mut self.states[id as usize];
         let mut tmp = [0u8; 6];
-        let n = varint::put_slice(&mut tmp, if st.df == 0 { doc } else { doc - st.last_doc });
+        // A new term's `last_doc` is 0: its first doc is written as is.
+        let n = varint::put_slice(&mut tmp, doc - st.last_doc);
         tmp[n] = posting_byte(tf, title);
         self.pool.append(st, &tmp[..=n]);
         st.last_doc = doc;
@@ -321,25 +319,27 @@ impl SearchIndexBuilder {
     /// postings carried over from an earlier build. `buf` is scratch space. Returns whether the
     /// term was new.
     pub(super) fn post_list(&mut self, term: &[u8], list: &[(u32, u8)], buf: &mut Vec<u8>) -> bool {
+        let (id, new) = self.term_id(term);
+        let st = &mut self.states[id as usize];
+        buf.clear();
+        for &(doc, byte) in list {
+            varint::put(buf, doc - st.last_doc);
+            buf.push(byte);
+            st.last_doc = doc;
+        }
+        self.pool.append(st, buf);
+        st.df += list.len() as u32;
+        self.postings += list.len() as u64;
+        new
+    }
+
+    /// `term`'s id, and whether it is new (its postings list then made, empty).
+    fn term_id(&mut self, term: &[u8]) -> (u32, bool) {
         let (id, new) = self.table.intern(term);
         if new {
             self.states.push(self.pool.new_state());
         }
-        let st = &mut self.states[id as usize];
-        buf.clear();
-        let mut last = st.last_doc;
-        for (i, &(doc, byte)) in list.iter().enumerate() {
-            varint::put(buf, if st.df == 0 && i == 0 { doc } else { doc - last });
-            buf.push(byte);
-            last = doc;
-        }
-        self.pool.append(st, buf);
-        if let Some(&(doc, _)) = list.last() {
-            st.last_doc = doc;
-        }
-        st.df += list.len() as u32;
-        self.postings += list.len() as u64;
-        new
+        (id, new)
     }
 
     /// Records the next document (number `len()`): its length and its row, product and year;

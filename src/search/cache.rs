@@ -61,6 +61,7 @@ impl TermCache {
     /// read ([`SearchIndexBuilder::from_cache`]).
     pub fn read(path: &Path, stamp: u64) -> Option<TermCache> {
         let file = std::fs::File::open(path).ok()?;
+        let size = file.metadata().ok()?.len();
         let mut input =
             Digested { input: io::BufReader::with_capacity(1 << 16, file), sum: Xxh3::new(), buf: Vec::new() };
         if input.bytes(8)? != MAGIC || input.u64()? != stamp {
@@ -68,7 +69,6 @@ impl TermCache {
         }
         let docs = input.u32()?;
         // Bounded by the file's size before anything is allocated for them.
-        let size = std::fs::metadata(path).ok()?.len();
         if u64::from(docs) * 12 > size {
             return None;
         }
@@ -120,8 +120,8 @@ impl SearchIndexBuilder {
         }
         // The new documents' postings by term, each list ascending (documents in order).
         let mut new_postings: HashMap<String, Vec<(u32, u8)>> = HashMap::new();
-        let fresh_ids: Vec<SearchDoc> = plan.fresh.iter().map(|&n| meta(n)).collect();
-        for ((&n, terms), doc) in plan.fresh.iter().zip(&fresh).zip(&fresh_ids) {
+        let mut fresh_docs: Vec<SearchDoc> = plan.fresh.iter().map(|&n| meta(n)).collect();
+        for ((&n, terms), doc) in plan.fresh.iter().zip(&fresh).zip(&fresh_docs) {
             doc_postings(&doc.id, terms, |term, tf, title| {
                 let posting = (n as u32, posting_byte(tf, title));
                 match new_postings.get_mut(term) {
@@ -172,13 +172,14 @@ impl SearchIndexBuilder {
         for (term, list) in &new_postings {
             builder.post_list(term.as_bytes(), list, &mut buf);
         }
-        let mut fresh_lens = plan.fresh.iter().zip(&fresh).map(|(&n, t)| (n, t.token_count()));
-        for n in 0..plan.old.len() {
-            let tokens = match plan.old[n] {
-                NONE => fresh_lens.next().filter(|&(at, _)| at == n)?.1,
-                old => cache.lens[old as usize],
+        // The new documents, in order, with what was made of them above.
+        let mut fresh_docs = fresh_docs.drain(..).zip(&fresh).map(|(doc, terms)| (doc, terms.token_count()));
+        for (n, &old) in plan.old.iter().enumerate() {
+            let (doc, tokens) = match old {
+                NONE => fresh_docs.next()?,
+                old => (meta(n), cache.lens[old as usize]),
             };
-            builder.push_doc(meta(n), tokens);
+            builder.push_doc(doc, tokens);
         }
         builder.reused_docs = (plan.old.len() - plan.fresh.len()) as u32;
         Some(builder)
@@ -192,11 +193,8 @@ impl SearchIndexBuilder {
             return Err(io::Error::other("one key per document"));
         }
         let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-        let written = (|| {
-            let mut out = Checksummed {
-                out: io::BufWriter::with_capacity(1 << 16, std::fs::File::create(&tmp)?),
-                sum: Xxh3::new(),
-            };
+        crate::write::replace_whole(path, &tmp, |file| {
+            let mut out = Checksummed { out: io::BufWriter::with_capacity(1 << 16, file), sum: Xxh3::new() };
             out.put(MAGIC)?;
             out.put(&stamp.to_le_bytes())?;
             out.put(&(keys.len() as u32).to_le_bytes())?;
@@ -223,13 +221,8 @@ impl SearchIndexBuilder {
             }
             let sum = out.sum.digest();
             out.out.write_all(&sum.to_le_bytes())?;
-            out.out.into_inner().map_err(|e| e.into_error())?;
-            std::fs::rename(&tmp, path)
-        })();
-        if written.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        written
+            out.out.into_inner().map(drop).map_err(|e| e.into_error())
+        })
     }
 }
 
@@ -362,12 +355,17 @@ mod tests {
         SearchIndexBuilder::from_cache(cache, &plan, |n| docs[n].meta.clone(), fresh).map(|b| (b, fresh_docs))
     }
 
-    #[test]
-    fn a_builder_made_from_the_cache_writes_the_index_a_full_build_writes() {
+    /// A cache of a full build of `docs`, written with `stamp`, in a folder of its own.
+    fn cached(docs: &[Doc], stamp: u64) -> (tempfile::TempDir, std::path::PathBuf) {
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("terms");
-        let old = docs(40);
-        full(&old).write_cache(&path, 7, &keys(&old)).unwrap();
+        full(docs).write_cache(&path, stamp, &keys(docs)).unwrap();
+        (tmp, path)
+    }
+
+    #[test]
+    fn a_builder_made_from_the_cache_writes_the_index_a_full_build_writes() {
+        let (_tmp, path) = cached(&docs(40), 7);
 
         let mut new = docs(40);
         new[5].body.push_str(" quokka serial"); // edited: a new key
@@ -391,10 +389,7 @@ mod tests {
 
     #[test]
     fn a_key_the_cache_holds_once_serves_one_document() {
-        let tmp = tempfile::tempdir().unwrap();
-        let path = tmp.path().join("terms");
-        let old = docs(6);
-        full(&old).write_cache(&path, 1, &keys(&old)).unwrap();
+        let (_tmp, path) = cached(&docs(6), 1);
         let mut new = docs(6);
         new[4].key = new[2].key; // two pages made from the same inputs would share a key
         new[4].body = new[2].body.clone();

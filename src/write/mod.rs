@@ -666,13 +666,24 @@ fn record_tree_files(recorded: &Recorder, dir: &Path, tree: &str, key: u64, file
     Ok(())
 }
 
-/// Replaces the manifest of output folder `output` with `bytes`, whole or not at all (written
-/// beside it, then renamed over it).
+/// Replaces the manifest of output folder `output` with `bytes`, whole or not at all.
 fn write_manifest(output: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = sibling(output, "kbsite-manifest-tmp");
-    let written = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, manifest_path(output)));
+    replace_whole(&manifest_path(output), &sibling(output, "kbsite-manifest-tmp"), |mut file| {
+        std::io::Write::write_all(&mut file, bytes)
+    })
+}
+
+/// Replaces `path` whole or not at all: `fill` writes the new content into `tmp` (a new file
+/// beside it, same folder so the rename is atomic), which is then renamed over `path`; on any
+/// error `tmp` is removed and `path` left as it was. A reader never sees half a file.
+pub fn replace_whole(
+    path: &Path,
+    tmp: &Path,
+    fill: impl FnOnce(std::fs::File) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let written = std::fs::File::create(tmp).and_then(fill).and_then(|()| std::fs::rename(tmp, path));
     if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+        let _ = std::fs::remove_file(tmp);
     }
     written
 }

@@ -314,7 +314,7 @@ impl LiveSite {
     ) -> Result<Rebuilt> {
         let LiveSite { prepared, urls, summary, generated, written, io_pool, .. } = self;
         let (pages, kb, assets) = (&prepared.pages, &prepared.kb, &prepared.assets);
-        let kb_render = KbRender { config, kb, pages, urls: Cow::Borrowed(urls.as_slice()) };
+        let kb_render = KbRender::with_urls(config, kb, pages, Cow::Borrowed(urls.as_slice()));
         let home_taken = pages.iter().any(|p| p.url == "/");
         let index_pages = generated_pages(config, kb, pages, home_taken);
         let index_moved = index_pages.iter().map(|g| &g.output).ne(prepared.index_pages.iter().map(|g| &g.output));

@@ -1161,6 +1161,35 @@ mod tests {
     }
 
     #[test]
+    fn a_full_render_and_a_round_give_the_same_page_summaries() {
+        // `KbRender::new` reads summaries from its table, serve's `with_urls` from the pages.
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        let seed = root.join("content/kb/151/Q151228");
+        std::fs::create_dir_all(&seed).unwrap();
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+        std::fs::copy(repo.join("content/kb/151/Q151228/README.md"), seed.join("README.md")).unwrap();
+        std::fs::write(root.join("content/about.md"), "---\ntitle: About Q151228\n---\nText.\n").unwrap();
+        std::fs::write(root.join("site.toml"), "title = \"T\"\nbaseurl = \"/kb-archive\"\n").unwrap();
+        let config = SiteConfig::load(root, &Default::default()).unwrap();
+        let prepared = prepare(&config, &Diagnostics::default(), &mut Laps::default()).unwrap();
+        let (kb, pages) = (&prepared.kb, &prepared.pages);
+        let full = KbRender::new(&config, kb, pages);
+        let round = KbRender::with_urls(&config, kb, pages, &full.urls);
+        for (id, page) in pages.iter().enumerate() {
+            assert_eq!(full.summary(id), round.summary(id), "{}", page.rel());
+        }
+        let seed = pages.iter().position(|p| p.rel() == "kb/151/Q151228/README.md").unwrap();
+        let summary = full.summary(seed);
+        assert_eq!(summary["id"], "Q151228");
+        assert_eq!(summary["url"], full.urls[seed].as_str());
+        assert!(summary["date"].as_str().is_some_and(|d| d.len() == 10), "{summary}");
+        let other = (0..pages.len()).find(|&id| kb.article(id).is_none()).expect("a page that is not an article");
+        assert_eq!(full.summary(other)["id"], "");
+        assert_eq!(full.summary(other)["date"], serde_json::Value::Null);
+    }
+
+    #[test]
     fn pass_time_adds_each_kind_of_work_only_when_on() {
         let burn = |d: Duration| {
             let start = crate::measure::thread_cpu();

@@ -1,6 +1,5 @@
 //! One incremental round ([`LiveSite::update`]); the steps are described in [`super`].
 
-use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::ops::Range;
 use std::path::PathBuf;
@@ -314,7 +313,7 @@ impl LiveSite {
     ) -> Result<Rebuilt> {
         let LiveSite { prepared, urls, summary, generated, written, io_pool, .. } = self;
         let (pages, kb, assets) = (&prepared.pages, &prepared.kb, &prepared.assets);
-        let kb_render = KbRender::with_urls(config, kb, pages, Cow::Borrowed(urls.as_slice()));
+        let kb_render = KbRender::with_urls(config, kb, pages, urls);
         let home_taken = pages.iter().any(|p| p.url == "/");
         let index_pages = generated_pages(config, kb, pages, home_taken);
         let index_moved = index_pages.iter().map(|g| &g.output).ne(prepared.index_pages.iter().map(|g| &g.output));

@@ -47,14 +47,16 @@ pub struct KbRender<'a> {
     pub pages: &'a [Page],
     /// Per page: URL with baseurl (borrowed when the caller keeps them, as serve does).
     pub urls: Cow<'a, [String]>,
-    summaries: SummaryTable,
+    /// Made for a full render only: serve's rounds render a few pages, for which making the
+    /// table (~30 ms at 60k) would cost more than it saves.
+    summaries: Option<SummaryTable>,
 }
 
 /// Every page's [`summary`](KbRender::summary) fields — article id, title, URL, date — side by
-/// side in one buffer. Index pages and cited-by lists ask for ~14 summaries per page of the site
-/// (~800,000 at 60,000 articles), each of another page: read from the pages themselves, one
-/// touched five scattered cache lines (the article, the page, its title, its URL and their
-/// strings) and formatted the date again.
+/// side in one buffer. A full render asks for ~14 summaries per page of the site (~800,000 at
+/// 60,000 articles: index pages, cited-by lists), each of another page: read from the pages
+/// themselves, one touches scattered cache lines (the article, the page, its title, its URL
+/// and their strings) and formats the date again.
 struct SummaryTable {
     text: String,
     /// Per page, where each of its four fields ends in `text` (each starts where the one before
@@ -118,15 +120,17 @@ pub(crate) fn object<const N: usize>(entries: [(&str, Json); N]) -> Json {
 }
 
 impl<'a> KbRender<'a> {
+    /// For rendering the whole site: page summaries are read from a table made here.
     pub fn new(config: &'a SiteConfig, kb: &'a KbSite, pages: &'a [Page]) -> Self {
-        let urls = pages.iter().map(|p| config.relative_url(&p.url)).collect();
-        Self::with_urls(config, kb, pages, Cow::Owned(urls))
+        let urls: Vec<String> = pages.iter().map(|p| config.relative_url(&p.url)).collect();
+        let summaries = Some(SummaryTable::new(kb, pages, &urls));
+        KbRender { config, kb, pages, urls: Cow::Owned(urls), summaries }
     }
 
-    /// With each page's URL (with baseurl) made by the caller, who may keep them (serve does).
-    pub fn with_urls(config: &'a SiteConfig, kb: &'a KbSite, pages: &'a [Page], urls: Cow<'a, [String]>) -> Self {
-        let summaries = SummaryTable::new(kb, pages, &urls);
-        KbRender { config, kb, pages, urls, summaries }
+    /// For rendering a few pages (serve's rounds), with each page's URL (with baseurl) kept by
+    /// the caller.
+    pub fn with_urls(config: &'a SiteConfig, kb: &'a KbSite, pages: &'a [Page], urls: &'a [String]) -> Self {
+        KbRender { config, kb, pages, urls: Cow::Borrowed(urls), summaries: None }
     }
 
     pub fn linker(&self, this: PageId) -> MentionLinker<'_> {
@@ -135,13 +139,20 @@ impl<'a> KbRender<'a> {
 
     /// A short reference to an article page: id, title, url, date.
     pub fn summary(&self, id: PageId) -> Json {
-        let [article, title, url, date] = self.summaries.fields(id);
-        object([
-            ("id", article.into()),
-            ("title", title.into()),
-            ("url", url.into()),
-            ("date", (!date.is_empty()).then_some(date).into()),
-        ])
+        let summary = |article: &str, title: &str, url: &str, date: Option<&str>| {
+            object([("id", article.into()), ("title", title.into()), ("url", url.into()), ("date", date.into())])
+        };
+        match &self.summaries {
+            Some(table) => {
+                let [article, title, url, date] = table.fields(id);
+                summary(article, title, url, (!date.is_empty()).then_some(date))
+            }
+            None => {
+                let art = self.kb.article(id);
+                let date = art.and_then(|a| a.last_modified).map(iso_date);
+                summary(art.map_or("", |a| a.id.as_str()), &self.pages[id].title, &self.urls[id], date.as_deref())
+            }
+        }
     }
 
     /// `page.kb` for an article page, or `None` when the page is not an article.

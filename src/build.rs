@@ -606,10 +606,8 @@ impl OutputKeys {
     fn new(config: &SiteConfig, kb: &KbRender<'_>, index_pages: &[GeneratedPage]) -> OutputKeys {
         use fingerprint::{finish, hash_of, mix};
         let (pages, urls) = (kb.pages, &kb.urls);
-        let summary: Vec<u64> = (0..pages.len())
-            .into_par_iter()
-            .map(|id| fingerprint::summary_hash(&pages[id], &urls[id], kb.kb, id))
-            .collect();
+        let summary: Vec<u64> =
+            (0..pages.len()).into_par_iter().map(|id| fingerprint::summary_hash(kb.kb, pages, urls, id)).collect();
         let page_fp = fingerprint::page_fingerprints(kb.kb, &summary, |t| hash_of(&urls[t]));
         let index_fp = fingerprint::index_fingerprints(kb.kb, &summary, index_pages, config.kb.page_size);
         let pages = page_fp
@@ -730,10 +728,16 @@ fn search_terms_key(prepared: &Prepared, i: usize) -> u64 {
 }
 
 /// This program: its version, and the executable's size, time and inode, so that a rebuilt
-/// binary trusts nothing an older one left.
+/// binary trusts nothing an older one left. Looked up once per process (a build asks up to three
+/// times, serve at every index), so a binary replaced under a running serve does not make it
+/// distrust what it wrote itself.
 fn program_stamp() -> u64 {
-    let exe = std::env::current_exe().ok().and_then(|p| std::fs::metadata(p).ok()).and_then(|m| write::Stamp::of(&m));
-    fingerprint::hash_of(&(env!("CARGO_PKG_VERSION"), exe.map(|s| (s.len, s.mtime_sec, s.mtime_nsec, s.ino))))
+    static STAMP: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *STAMP.get_or_init(|| {
+        let exe =
+            std::env::current_exe().ok().and_then(|p| std::fs::metadata(p).ok()).and_then(|m| write::Stamp::of(&m));
+        fingerprint::hash_of(&(env!("CARGO_PKG_VERSION"), exe.map(|s| (s.len, s.mtime_sec, s.mtime_nsec, s.ino))))
+    })
 }
 
 /// Page `i`'s search document: its id, title, product, year, date and URL.

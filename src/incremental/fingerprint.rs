@@ -20,7 +20,7 @@ use rayon::prelude::*;
 
 use crate::analyze::kb_index::{KbSite, TermKind};
 use crate::analyze::{Page, PageId};
-use crate::render::kb::{Generated, GeneratedPage};
+use crate::render::kb::{summary_fields, Generated, GeneratedPage};
 
 /// Mixes `x` into `h` (a multiply-rotate step; [`finish`] avalanches).
 pub fn mix(h: u64, x: u64) -> u64 {
@@ -41,10 +41,10 @@ pub fn hash_of<T: Hash + ?Sized>(value: &T) -> u64 {
     h.finish()
 }
 
-/// What other pages show of page `id`: exactly the fields of `KbRender::summary`.
-pub fn summary_hash(page: &Page, url: &str, kb: &KbSite, id: PageId) -> u64 {
-    let art = kb.article(id);
-    hash_of(&(art.map_or("", |a| a.id.as_str()), page.title.as_str(), url, art.and_then(|a| a.last_modified)))
+/// What other pages show of page `id`: its [`summary_fields`], `urls` holding each page's URL
+/// with baseurl.
+pub fn summary_hash(kb: &KbSite, pages: &[Page], urls: &[String], id: PageId) -> u64 {
+    hash_of(&summary_fields(kb, pages, urls, id))
 }
 
 /// The fingerprint of every page (see the module docs), computed in parallel.

@@ -133,7 +133,7 @@ impl LiveSite {
         let urls: Vec<String> = pages.par_iter().map(|p| config.relative_url(&p.url)).collect();
         let summary: Vec<u64> = (0..pages.len())
             .into_par_iter()
-            .map(|id| fingerprint::summary_hash(&pages[id], &urls[id], &prepared.kb, id))
+            .map(|id| fingerprint::summary_hash(&prepared.kb, pages, &urls, id))
             .collect();
         let mut index_dirs: HashMap<String, usize> = HashMap::new();
         for p in pages {

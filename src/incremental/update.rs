@@ -196,7 +196,7 @@ impl LiveSite {
         self.search_stale |= self.search_entries_changed(config, &remap);
         let (pages, kb) = (&self.prepared.pages, &self.prepared.kb);
         let fresh_summary: Vec<u64> =
-            remap.changed.iter().map(|&id| fingerprint::summary_hash(&pages[id], &self.urls[id], kb, id)).collect();
+            remap.changed.iter().map(|&id| fingerprint::summary_hash(kb, pages, &self.urls, id)).collect();
         self.summary = remap.apply(std::mem::take(&mut self.summary), fresh_summary);
         self.written.pages = remap.apply(std::mem::take(&mut self.written.pages), vec![0; remap.changed.len()]);
         refresh.redirects |= kb.duplicate_numbers != old_duplicates;

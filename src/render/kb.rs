@@ -64,14 +64,26 @@ struct SummaryTable {
     ends: Vec<[u32; 4]>,
 }
 
+/// What other pages show of page `id` (its summary): article id (empty for other pages), title,
+/// URL with baseurl (`urls[id]`), last-modified date. The one definition: [`KbRender::summary`]
+/// shows it, a full render's summary table holds it, and serve's fingerprints hash it.
+pub fn summary_fields<'p>(
+    kb: &'p KbSite,
+    pages: &'p [Page],
+    urls: &'p [String],
+    id: PageId,
+) -> (&'p str, &'p str, &'p str, Option<chrono::NaiveDate>) {
+    let art = kb.article(id);
+    (art.map_or("", |a| a.id.as_str()), &pages[id].title, &urls[id], art.and_then(|a| a.last_modified))
+}
+
 impl SummaryTable {
     fn new(kb: &KbSite, pages: &[Page], urls: &[String]) -> Self {
         let bytes = pages.iter().zip(urls).map(|(p, u)| p.title.len() + u.len() + 20).sum();
         let mut table = SummaryTable { text: String::with_capacity(bytes), ends: Vec::with_capacity(pages.len()) };
-        for (id, (page, url)) in pages.iter().zip(urls).enumerate() {
-            let art = kb.article(id);
-            let date = art.and_then(|a| a.last_modified);
-            table.push(art.map_or("", |a| a.id.as_str()), &page.title, url, date);
+        for id in 0..pages.len() {
+            let (article, title, url, date) = summary_fields(kb, pages, urls, id);
+            table.push(article, title, url, date);
         }
         table
     }
@@ -148,9 +160,8 @@ impl<'a> KbRender<'a> {
                 summary(article, title, url, (!date.is_empty()).then_some(date))
             }
             None => {
-                let art = self.kb.article(id);
-                let date = art.and_then(|a| a.last_modified).map(iso_date);
-                summary(art.map_or("", |a| a.id.as_str()), &self.pages[id].title, &self.urls[id], date.as_deref())
+                let (article, title, url, date) = summary_fields(self.kb, self.pages, &self.urls, id);
+                summary(article, title, url, date.map(iso_date).as_deref())
             }
         }
     }

@@ -7,6 +7,11 @@
 //! A file is trusted only while its size, time and inode are still what was recorded: a file
 //! edited, replaced or removed since is made again. A manifest that cannot be read (missing,
 //! truncated, another format) is simply not used.
+//!
+//! It also records the stamps of folders whose entries were exactly the build's own (see
+//! [`Recorder::record_folder`]): while a folder's stamp is unchanged, nothing was added to it,
+//! removed from it or renamed in it, so the next build that reuses the folder knows its entries
+//! without listing it.
 
 use std::ops::Range;
 use std::path::Path;
@@ -20,6 +25,11 @@ const MAGIC: &[u8; 8] = b"KBSMAN01";
 pub const HIGHLIGHTED: u8 = 1;
 /// Flag: written by the writer of a whole subtree (the search index), not one by one.
 pub const TREE: u8 = 2;
+/// Flag: a folder's record ([`Recorder::record_folder`]), not a file's.
+const FOLDER: u8 = 4;
+/// Folder records are stored under their path after this byte, which no file path holds: they
+/// sort before every file and never answer a file's lookup.
+const FOLDER_MARK: char = '\0';
 
 /// What the manifest says of one file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -47,6 +57,10 @@ impl Stamp {
         if !meta.is_file() {
             return None;
         }
+        Stamp::of_any(meta)
+    }
+
+    fn of_any(meta: &std::fs::Metadata) -> Option<Stamp> {
         let since = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
         #[cfg(unix)]
         let ino = std::os::unix::fs::MetadataExt::ino(meta);
@@ -58,6 +72,26 @@ impl Stamp {
     /// The stamp of the file at `path` now (links are not followed).
     pub fn at(path: &Path) -> Option<Stamp> {
         Stamp::of(&std::fs::symlink_metadata(path).ok()?)
+    }
+
+    /// The stamp of a folder (not of a link or file): its modification time changes whenever an
+    /// entry is added, removed or renamed in it. `None` for anything else.
+    pub fn of_folder(meta: &std::fs::Metadata) -> Option<Stamp> {
+        if !meta.is_dir() {
+            return None;
+        }
+        Stamp::of_any(meta)
+    }
+
+    /// The stamp of the folder at `path` now (links are not followed).
+    pub fn of_folder_at(path: &Path) -> Option<Stamp> {
+        Stamp::of_folder(&std::fs::symlink_metadata(path).ok()?)
+    }
+
+    /// When the file or folder was last modified.
+    pub fn modified(&self) -> std::time::SystemTime {
+        let since = std::time::Duration::new(self.mtime_sec.max(0) as u64, self.mtime_nsec);
+        std::time::UNIX_EPOCH + since
     }
 }
 
@@ -123,13 +157,38 @@ impl Manifest {
         Some(decode_fixed(&self.buf, self.offsets[i] as usize + 4 + rel.len()))
     }
 
-    /// Every entry whose path starts with `prefix`, in path order.
+    /// Every entry whose path starts with `prefix`, in path order (folder records are not
+    /// entries: see [`Manifest::folders`]).
     pub fn under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a str, Entry)> + 'a {
-        let start = self.offsets.partition_point(|&o| self.rel_at(o) < prefix.as_bytes());
+        let start = match prefix.is_empty() {
+            // Folder records sort first.
+            true => self.offsets.partition_point(|&o| self.rel_at(o).first() == Some(&0)),
+            false => self.offsets.partition_point(|&o| self.rel_at(o) < prefix.as_bytes()),
+        };
         self.offsets[start..].iter().map_while(move |&o| {
             let rel = std::str::from_utf8(self.rel_at(o)).ok()?;
             rel.starts_with(prefix).then(|| (rel, decode_fixed(&self.buf, o as usize + 4 + rel.len())))
         })
+    }
+
+    /// The stamp recorded for folder `rel` (`""`: the output folder itself), if any.
+    pub fn folder(&self, rel: &str) -> Option<Stamp> {
+        let entry = self.get(&format!("{FOLDER_MARK}{rel}"))?;
+        (entry.flags == FOLDER).then_some(entry.stamp)
+    }
+
+    /// Every folder record: (folder, stamp), in path order.
+    pub fn folders(&self) -> impl Iterator<Item = (&str, Stamp)> + '_ {
+        self.offsets.iter().map_while(move |&o| {
+            let rel = std::str::from_utf8(self.rel_at(o)).ok()?.strip_prefix(FOLDER_MARK)?;
+            let entry = decode_fixed(&self.buf, o as usize + 4 + 1 + rel.len());
+            Some((rel, entry.stamp))
+        })
+    }
+
+    /// Whether the manifest records any folder.
+    pub fn has_folders(&self) -> bool {
+        self.folders().next().is_some()
     }
 
     fn rel_at(&self, offset: u32) -> &[u8] {
@@ -202,6 +261,15 @@ impl Recorder {
         encode(&mut self.buf.lock().unwrap_or_else(|e| e.into_inner()), rel, entry);
     }
 
+    /// Records the stamp of folder `rel` (`""`: the output folder itself). Only for a folder
+    /// whose entries, when `stamp` was taken, were exactly the files this build recorded in it
+    /// and the folders holding such files: a later build that finds the stamp unchanged takes
+    /// the folder's entries from the manifest instead of listing it.
+    pub fn record_folder(&self, rel: &str, stamp: Stamp) {
+        let entry = Entry { stamp, flags: FOLDER, ..Entry::default() };
+        self.record(&format!("{FOLDER_MARK}{rel}"), &entry);
+    }
+
     /// The record so far, locked (nothing is recorded while it is held).
     pub fn lock(&self) -> Recorded<'_> {
         Recorded(self.buf.lock().unwrap_or_else(|e| e.into_inner()))
@@ -231,9 +299,10 @@ impl Recorder {
 pub struct Recorded<'a>(MutexGuard<'a, Vec<u8>>);
 
 impl Recorded<'_> {
-    /// The recorded paths, in the order recorded (a path recorded twice appears twice).
+    /// The recorded paths, in the order recorded (a path recorded twice appears twice); folder
+    /// records are left out.
     pub fn paths(&self) -> impl Iterator<Item = &str> {
-        entries(&self.0).filter_map(|(rel, _)| std::str::from_utf8(rel).ok())
+        entries(&self.0).filter(|(rel, _)| rel.first() != Some(&0)).filter_map(|(rel, _)| std::str::from_utf8(rel).ok())
     }
 }
 
@@ -289,6 +358,57 @@ mod tests {
         std::fs::write(&path, &good).unwrap();
         assert!(Manifest::read(&path).is_some());
         assert!(Manifest::read(&tmp.path().join("missing")).is_none());
+    }
+
+    #[test]
+    fn folder_records_are_apart_from_file_entries() {
+        let rec = Recorder::default();
+        let folder = Stamp { len: 40, mtime_sec: 5, mtime_nsec: 6, ino: 7 };
+        rec.record("b/index.html", &entry(2, 20));
+        rec.record_folder("b", folder);
+        rec.record_folder("", Stamp { ino: 1, ..folder });
+        rec.record("a.html", &entry(1, 10));
+        let paths: Vec<String> = rec.lock().paths().map(str::to_string).collect();
+        assert_eq!(paths, ["b/index.html", "a.html"], "folder records are not produced files");
+
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("m");
+        std::fs::write(&path, rec.finish(1)).unwrap();
+        let m = Manifest::read(&path).unwrap();
+        assert_eq!((m.folder("b"), m.folder("").map(|s| s.ino)), (Some(folder), Some(1)));
+        assert_eq!((m.folder("a.html"), m.folder("c")), (None, None));
+        assert_eq!(m.get("b"), None, "a folder record never answers a file's lookup");
+        let files: Vec<&str> = m.under("").map(|(rel, _)| rel).collect();
+        assert_eq!(files, ["a.html", "b/index.html"]);
+        let folders: Vec<(&str, u64)> = m.folders().map(|(rel, s)| (rel, s.ino)).collect();
+        assert_eq!(folders, [("", 1), ("b", 7)]);
+
+        let bare = Recorder::default();
+        bare.record("a.html", &entry(1, 10));
+        std::fs::write(&path, bare.finish(1)).unwrap();
+        let m = Manifest::read(&path).unwrap();
+        assert!(!m.has_folders());
+        assert_eq!(m.under("").count(), 1);
+    }
+
+    #[test]
+    fn a_folder_stamp_changes_when_an_entry_is_added_or_removed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("d");
+        std::fs::create_dir(&dir).unwrap();
+        let first = Stamp::of_folder_at(&dir).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(dir.join("f"), "x").unwrap();
+        let second = Stamp::of_folder_at(&dir).unwrap();
+        assert_ne!(second, first);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(dir.join("f"), "rewritten in place").unwrap();
+        assert_eq!(Stamp::of_folder_at(&dir), Some(second), "a file's bytes are not the folder's entries");
+        std::fs::remove_file(dir.join("f")).unwrap();
+        assert_ne!(Stamp::of_folder_at(&dir), Some(second));
+        assert_eq!(Stamp::of_folder_at(&tmp.path().join("missing")), None);
+        std::fs::write(tmp.path().join("file"), "").unwrap();
+        assert_eq!(Stamp::of_folder_at(&tmp.path().join("file")), None, "a file has no folder stamp");
     }
 
     #[test]

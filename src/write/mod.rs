@@ -13,9 +13,11 @@ use rustc_hash::FxHashSet;
 
 use crate::incremental::fingerprint;
 use folders::{FolderPlan, Folders};
+use listing::{list_tree, KnownFolders, Skip};
 pub use manifest::{content_digest, source_digest, Entry, Manifest, Recorder, Stamp, HIGHLIGHTED, TREE};
 
 pub mod folders;
+pub mod listing;
 pub mod manifest;
 
 /// Where rendered output goes: a staging folder on disk, or `kbsite check`'s in-memory record.
@@ -331,13 +333,20 @@ impl Stage {
             self.recorded.lock().paths().filter(|p| p.starts_with(&prefix)).map(str::to_string).collect();
         let root = self.dir.join(tree);
         let stale = match root.is_dir() {
-            true => list_tree(&root, &io_pool(), &|_| false, &|rel, is_dir| {
-                let rel = format!("{prefix}{rel}");
-                // Left alone: a file the previous build recorded as not the tree writer's (its
-                // writer comes later in this build, as `search/search.js` does).
-                let others = self.previous.get(&rel).is_some_and(|e| e.flags & TREE == 0);
-                !is_dir && !keep.contains(rel.as_str()) && !written_here.contains(&rel) && !others
-            }),
+            true => list_tree(
+                &root,
+                &io_pool(),
+                &|_| false,
+                &|rel, is_dir| {
+                    let rel = format!("{prefix}{rel}");
+                    // Left alone: a file the previous build recorded as not the tree writer's (its
+                    // writer comes later in this build, as `search/search.js` does).
+                    let others = self.previous.get(&rel).is_some_and(|e| e.flags & TREE == 0);
+                    !is_dir && !keep.contains(rel.as_str()) && !written_here.contains(&rel) && !others
+                },
+                None,
+            )
+            .map(|listing| listing.entries),
             false => Ok(Vec::new()),
         };
         let Ok(stale) = stale else { return false };
@@ -528,43 +537,73 @@ impl Stage {
 
     /// Removes every file under folder `under` (`""`: the whole folder) that this build did not
     /// record, then folders as `prune` says; `skip` leaves entries (and what is under them) alone,
-    /// by path relative to `under`.
+    /// by path relative to `under`. For the whole folder, the folders whose entries are then
+    /// exactly this build's are recorded with their stamps (see [`KnownFolders`]), and folders
+    /// the previous build recorded so are not read again while their stamps hold.
     fn remove_unproduced(&self, under: &str, skip: &Skip<'_>, prune: Prune) -> Result<()> {
+        // Folders changed within this margin of the listing are not recorded: a change right
+        // after the stamp was taken could leave the time as it was (coarse file system clocks).
+        const SETTLED: Duration = Duration::from_secs(2);
+        let listed_at = std::time::SystemTime::now();
+        let whole = under.is_empty() && prune == Prune::Unneeded;
+        let known = whole.then(|| KnownFolders::of(&self.previous));
         let prefix = if under.is_empty() { String::new() } else { format!("{under}/") };
-        let recorded = self.recorded.lock();
-        // Relative to `under`, as the listing gives them.
-        // FxHash: ~130,000 paths at 60k, each looked up once by the listing.
-        let produced: FxHashSet<&str> = recorded.paths().filter_map(|p| p.strip_prefix(prefix.as_str())).collect();
-        // Folders holding a produced file stay; only the others may have become empty.
-        let mut needed: FxHashSet<&str> = FxHashSet::default();
-        if prune == Prune::Unneeded {
-            produced.iter().for_each(|file| add_folders_of(file, &mut needed));
-        }
-        let pool = io_pool();
-        // Only what is stale is collected (not all 260,000 entries of a 60k site).
-        let is_stale = |rel: &str, is_dir: bool| match is_dir {
-            true => prune == Prune::Unneeded && !needed.contains(rel),
-            false => !produced.contains(rel),
-        };
         let root = if under.is_empty() { self.dir.clone() } else { self.dir.join(under) };
-        let stale = list_tree(&root, &pool, skip, &is_stale)?;
-        let (dirs, files): (Vec<_>, Vec<_>) = stale.iter().partition(|(_, is_dir)| *is_dir);
+        let pool = io_pool();
+        let (listing, stale_files, folder_records) = {
+            let recorded = self.recorded.lock();
+            // Relative to `under`, as the listing gives them.
+            // FxHash: ~130,000 paths at 60k, each looked up once by the listing.
+            let produced: FxHashSet<&str> = recorded.paths().filter_map(|p| p.strip_prefix(prefix.as_str())).collect();
+            // Folders holding a produced file stay; only the others may have become empty.
+            let mut needed: FxHashSet<&str> = FxHashSet::default();
+            if prune == Prune::Unneeded {
+                produced.iter().for_each(|file| add_folders_of(file, &mut needed));
+            }
+            // Only what is stale is collected (not all 260,000 entries of a 60k site).
+            let is_stale = |rel: &str, is_dir: bool| match is_dir {
+                true => prune == Prune::Unneeded && !needed.contains(rel),
+                false => !produced.contains(rel),
+            };
+            let listing = list_tree(&root, &pool, skip, &is_stale, known.as_ref())?;
+            let stale_files: Vec<String> =
+                listing.entries.iter().filter(|(_, is_dir)| !is_dir).map(|(rel, _)| rel.clone()).collect();
+            // A folder losing an entry below changes its stamp; one skipping an entry holds more
+            // than the manifest will say.
+            let touched: FxHashSet<&str> = listing
+                .entries
+                .iter()
+                .flat_map(|(rel, _)| [rel.as_str(), rel.rfind('/').map_or("", |i| &rel[..i])])
+                .collect();
+            let folder_records: Vec<(String, Stamp)> = listing
+                .folders
+                .iter()
+                .filter(|v| !v.skipped_some && !touched.contains(v.rel.as_str()))
+                .filter_map(|v| Some((v.rel.clone(), v.stamp?)))
+                .filter(|(_, stamp)| stamp.modified() + SETTLED < listed_at)
+                .collect();
+            (listing.entries, stale_files, folder_records)
+        };
         pool.install(|| {
-            files.par_iter().try_for_each(|(rel, _)| {
+            stale_files.par_iter().try_for_each(|rel| {
                 let path = root.join(rel);
                 std::fs::remove_file(&path).with_context(|| format!("failed to remove `{}`", path.display()))
             })
         })?;
-        let mut stale_dirs: HashSet<&str> = dirs.iter().map(|(rel, _)| rel.as_str()).collect();
+        let mut stale_dirs: HashSet<&str> =
+            listing.iter().filter(|(_, is_dir)| *is_dir).map(|(rel, _)| rel.as_str()).collect();
         if prune == Prune::EmptiedOnly {
             // The folders of the removed files, and theirs, up to `under`.
-            files.iter().for_each(|(file, _)| add_folders_of(file, &mut stale_dirs));
+            stale_files.iter().for_each(|file| add_folders_of(file, &mut stale_dirs));
         }
         let mut stale_dirs: Vec<&str> = stale_dirs.into_iter().collect();
         // Deepest first, so children go before their parents; folders still holding something stay.
         stale_dirs.sort_by_key(|rel| std::cmp::Reverse(rel.matches('/').count()));
         for rel in stale_dirs {
             let _ = std::fs::remove_dir(root.join(rel));
+        }
+        for (rel, stamp) in &folder_records {
+            self.recorded.record_folder(rel, *stamp);
         }
         Ok(())
     }
@@ -646,6 +685,10 @@ pub fn record_live_tree(output: &Path, tree: &str, key: u64, files: &[String]) -
         if !the_trees {
             recorder.record(rel, &entry);
         }
+    }
+    // The tree's writer made no folder outside its tree.
+    for (rel, stamp) in manifest.folders() {
+        recorder.record_folder(rel, stamp);
     }
     record_tree_files(&recorder, output, tree, key, files)?;
     write_manifest(output, &recorder.finish(manifest.global))
@@ -786,69 +829,6 @@ pub fn io_pool() -> rayon::ThreadPool {
         .expect("a thread pool")
 }
 
-/// Every entry under `dir`: (path relative to it, `/`-separated; whether it is a folder).
-/// Folders are listed in parallel on `pool` (on a cold cache, listing 100,000 folders one at a
-/// time waits on the disk for each). Symbolic links are entries, never followed.
-fn list_tree(dir: &Path, pool: &rayon::ThreadPool, skip: &Skip<'_>, keep: &Keep<'_>) -> Result<Vec<(String, bool)>> {
-    type Found = Mutex<Vec<(String, bool)>>;
-    type Failed = Mutex<Option<anyhow::Error>>;
-    struct Walk<'a> {
-        root: &'a Path,
-        skip: &'a Skip<'a>,
-        keep: &'a Keep<'a>,
-        found: Found,
-        failed: Failed,
-    }
-    fn visit<'s>(scope: &rayon::Scope<'s>, walk: &'s Walk<'s>, rel: String) {
-        let Walk { root, skip, keep, found, failed } = walk;
-        let path = if rel.is_empty() { root.to_path_buf() } else { root.join(&rel) };
-        let listed = std::fs::read_dir(&path).and_then(|entries| {
-            let mut here = Vec::new();
-            let mut child = String::new();
-            for entry in entries {
-                let entry = entry?;
-                let name = entry.file_name();
-                child.clear();
-                if !rel.is_empty() {
-                    child.push_str(&rel);
-                    child.push('/');
-                }
-                child.push_str(&name.to_string_lossy());
-                if !skip(&child) {
-                    here.push((child.clone(), entry.file_type()?.is_dir()));
-                }
-            }
-            Ok(here)
-        });
-        match listed {
-            Ok(mut here) => {
-                for (child, _) in here.iter().filter(|(_, is_dir)| *is_dir) {
-                    let child = child.clone();
-                    scope.spawn(move |s| visit(s, walk, child));
-                }
-                here.retain(|(child, is_dir)| keep(child, *is_dir));
-                found.lock().unwrap_or_else(|e| e.into_inner()).extend(here);
-            }
-            Err(e) => {
-                let e = anyhow::Error::new(e).context(format!("failed to read `{}`", path.display()));
-                failed.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert(e);
-            }
-        }
-    }
-    let walk = Walk { root: dir, skip, keep, found: Mutex::default(), failed: Mutex::default() };
-    pool.scope(|s| visit(s, &walk, String::new()));
-    match walk.failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
-        Some(e) => Err(e),
-        None => Ok(walk.found.into_inner().unwrap_or_else(|e| e.into_inner())),
-    }
-}
-
-/// Entries [`list_tree`] leaves out, with everything under them (by path relative to its folder).
-type Skip<'a> = dyn Fn(&str) -> bool + Sync + 'a;
-/// Entries [`list_tree`] returns (by path and whether it is a folder); it lists under every
-/// folder it does not skip.
-type Keep<'a> = dyn Fn(&str, bool) -> bool + Sync + 'a;
-
 /// `public` → `public.kbsite-<what>` in the same folder (same filesystem, so renames are atomic).
 pub fn sibling(output: &Path, what: &str) -> PathBuf {
     let name = output.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "public".into());
@@ -887,6 +867,7 @@ mod tests {
         rec.record("search/", &Entry { key: 1, ..Entry::default() });
         rec.record("search/d/0.bin", &Entry { flags: TREE, ..Entry::default() });
         rec.record("search/d/1.bin", &Entry { flags: TREE, ..Entry::default() });
+        rec.record_folder("a", Stamp { ino: 5, ..Stamp::default() });
         std::fs::write(manifest_path(&out), rec.finish(42)).unwrap();
 
         record_live_tree(&out, "search", 99, &["d/0.bin".to_string()]).unwrap();
@@ -896,6 +877,7 @@ mod tests {
         assert_eq!(paths, ["a/index.html", "search/", "search/d/0.bin", "search/search.js"]);
         assert_eq!((m.get("a/index.html"), m.get("search/search.js")), (Some(page), Some(page)));
         assert_eq!(m.get("search/").unwrap().key, 99);
+        assert_eq!(m.folders().map(|(rel, s)| (rel, s.ino)).collect::<Vec<_>>(), [("a", 5)], "folder records stay");
         let shard = m.get("search/d/0.bin").unwrap();
         assert_eq!((shard.flags, Some(shard.stamp)), (TREE, Stamp::at(&out.join("search/d/0.bin"))));
 
@@ -969,6 +951,61 @@ mod tests {
                 "x.html/index.html=x3"
             ]
         );
+    }
+
+    /// Sets the modification time of every folder under `dir` (and its own) a minute back, as
+    /// if the folder had been built a while ago (a build records only folders settled for a
+    /// moment: see `Stage::remove_unproduced`).
+    fn age_folders(dir: &Path) {
+        let past = std::time::SystemTime::now() - Duration::from_secs(60);
+        for entry in walkdir::WalkDir::new(dir).into_iter().map(|e| e.unwrap()) {
+            if entry.file_type().is_dir() {
+                std::fs::File::open(entry.path()).unwrap().set_modified(past).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn files_added_to_a_recorded_folder_are_found_and_removed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("public");
+        let old = tmp.path().join("public.kbsite-old");
+        let files = ["a/index.html", "b/c/index.html", "b/d/index.html", "x.html"];
+        let build = || {
+            let stage = Stage::create(&out, 1).unwrap();
+            stage.create_dirs(files.iter().copied()).unwrap();
+            for f in files {
+                stage.write(f, f.as_bytes()).unwrap();
+            }
+            stage.commit().unwrap();
+        };
+        let recorded = |dir: &Path| {
+            let m = Manifest::read(&manifest_path(dir)).unwrap();
+            m.folders().map(|(rel, _)| rel.to_string()).collect::<Vec<_>>()
+        };
+        build();
+        build();
+        assert!(recorded(&out).is_empty(), "new folders are not listed, so not recorded");
+        age_folders(&old);
+        build(); // reuses the first folder: lists it and records its folders
+        assert_eq!(recorded(&out), ["", "a", "b", "b/c", "b/d"]);
+        age_folders(&old);
+        build();
+        // The kept-aside folder (recorded) and the live one each get a stray file: both are
+        // found by the builds that reuse them, though their other folders are not read.
+        std::fs::write(old.join("b/c/stray.html"), "").unwrap();
+        std::fs::create_dir(old.join("b/d/new")).unwrap();
+        std::fs::write(out.join("a/stray.html"), "").unwrap();
+        let want: Vec<String> =
+            ["a/", "a/index.html", "b/", "b/c/", "b/c/index.html", "b/d/", "b/d/index.html", "x.html"]
+                .iter()
+                .map(|f| if f.ends_with('/') { f.to_string() } else { format!("{f}={f}") })
+                .collect();
+        build();
+        assert_eq!(tree(&out), want);
+        assert!(!recorded(&out).contains(&"b/c".to_string()), "b/c was changed just now: {:?}", recorded(&out));
+        build();
+        assert_eq!(tree(&out), want);
     }
 
     #[test]

@@ -8,9 +8,9 @@
 
 use std::path::Path;
 use std::sync::Mutex;
+use std::time::SystemTime;
 
 use anyhow::Result;
-use rustc_hash::FxHashMap;
 
 use super::manifest::{Manifest, Stamp};
 
@@ -26,65 +26,54 @@ pub struct Listing {
     /// The entries `keep` chose: (path relative to the folder listed, `/`-separated; whether it
     /// is a folder).
     pub entries: Vec<(String, bool)>,
-    /// With [`KnownFolders`]: every folder visited (see [`Visited`]).
-    pub folders: Vec<Visited>,
+    /// With [`KnownFolders`]: the folders whose entries were all the manifest's, none of which
+    /// `keep` chose, with their stamps taken before their entries were read (so an entry added
+    /// after the read changes the stamp from the one taken) and older than `settled`.
+    pub settled: Vec<(String, Stamp)>,
 }
 
-/// A folder [`list_tree`] visited with [`KnownFolders`].
-#[derive(Debug)]
-pub struct Visited {
-    pub rel: String,
-    /// Its stamp, taken before its entries were read (so an entry added after the read changes
-    /// the stamp from the one taken); `None` when it could not be taken.
-    pub stamp: Option<Stamp>,
-    /// It held an entry that `skip` left out (its entries are then not all the manifest's).
-    pub skipped_some: bool,
-}
-
-/// A previous manifest's account of its folders: the stamps it recorded, and each folder's
-/// entries as its files say (a recorded folder held exactly those).
+/// A previous manifest's account of its folders: the stamps it recorded; a folder recorded held
+/// exactly the files the manifest lists in it and the folders holding such files.
 pub struct KnownFolders<'m> {
     manifest: &'m Manifest,
-    /// Folder → its entries: (path, is a folder).
-    children: FxHashMap<&'m str, Vec<(&'m str, bool)>>,
+    /// Folders changed after this are not returned as settled (see [`Listing::settled`]).
+    settled_before: SystemTime,
 }
 
 impl<'m> KnownFolders<'m> {
-    /// What `manifest` says (nothing, when it records no folder).
-    pub fn of(manifest: &'m Manifest) -> KnownFolders<'m> {
-        let mut children: FxHashMap<&str, Vec<(&str, bool)>> = FxHashMap::default();
-        if !manifest.has_folders() {
-            return KnownFolders { manifest, children };
-        }
-        // Tree markers (`search/`) are records, not files.
-        for (file, _) in manifest.under("").filter(|(rel, _)| !rel.ends_with('/')) {
-            let (mut rel, mut is_dir) = (file, false);
-            loop {
-                let parent = rel.rfind('/').map_or("", |i| &rel[..i]);
-                let new_folder = !children.contains_key(parent);
-                children.entry(parent).or_default().push((rel, is_dir));
-                // A folder seen for the first time is an entry of its own parent.
-                if !new_folder || parent.is_empty() {
-                    break;
-                }
-                (rel, is_dir) = (parent, true);
-            }
-        }
-        KnownFolders { manifest, children }
+    /// What `manifest` says; folders modified after `settled_before` are not settled.
+    pub fn of(manifest: &'m Manifest, settled_before: SystemTime) -> KnownFolders<'m> {
+        KnownFolders { manifest, settled_before }
     }
 
-    /// The entries of folder `rel` when its stamp is still `now`'s as recorded.
-    fn entries(&self, rel: &str, now: Option<Stamp>) -> Option<&[(&'m str, bool)]> {
-        let recorded = self.manifest.folder(rel)?;
-        (now? == recorded).then(|| self.children.get(rel).map_or(&[][..], Vec::as_slice))
+    /// The entries of folder `rel` when its stamp is still `now`'s as recorded: the manifest is
+    /// sorted by path, so what lies under `rel/` is one run of it, and each child folder's
+    /// files follow one another.
+    fn entries(&self, rel: &str, now: Option<Stamp>) -> Option<Vec<(String, bool)>> {
+        if now? != self.manifest.folder(rel)? {
+            return None;
+        }
+        let prefix = if rel.is_empty() { String::new() } else { format!("{rel}/") };
+        let mut here: Vec<(String, bool)> = Vec::new();
+        for (path, _) in self.manifest.under(&prefix) {
+            let (child, is_dir) = match path[prefix.len()..].find('/') {
+                Some(i) => (&path[..prefix.len() + i], true),
+                None => (path, false),
+            };
+            if here.last().is_none_or(|(last, _)| last != child) {
+                here.push((child.to_string(), is_dir));
+            }
+        }
+        Some(here)
     }
 }
 
 /// Every entry under `dir` that `keep` chooses. Folders are listed in parallel on `pool` (on a
 /// cold cache, listing 100,000 folders one at a time waits on the disk for each). With `known`
-/// (from the manifest of `dir` itself), every folder's stamp is taken and returned, and a folder
-/// whose stamp the manifest recorded and still holds is not read but taken from it. Symbolic
-/// links are entries, never followed.
+/// (from the manifest of `dir` itself), every folder's stamp is taken, a folder whose stamp the
+/// manifest recorded and still holds is not read but taken from it, and the folders fit to be
+/// recorded again are returned ([`Listing::settled`]). Symbolic links are entries, never
+/// followed.
 pub fn list_tree(
     dir: &Path,
     pool: &rayon::ThreadPool,
@@ -117,7 +106,7 @@ pub fn list_tree(
         let path = if rel.is_empty() { walk.root.to_path_buf() } else { walk.root.join(&rel) };
         let stamp = walk.known.and_then(|_| Stamp::of_folder_at(&path));
         let listed = match walk.known.and_then(|known| known.entries(&rel, stamp)) {
-            Some(entries) => Ok(entries.iter().map(|&(child, is_dir)| (child.to_string(), is_dir)).collect()),
+            Some(entries) => Ok(entries),
             None => read_folder(&path, &rel),
         };
         match listed {
@@ -130,10 +119,15 @@ pub fn list_tree(
                     scope.spawn(move |s| visit(s, walk, child));
                 }
                 here.retain(|(child, is_dir)| (walk.keep)(child, *is_dir));
+                // Settled: it will hold exactly the manifest's entries (none skipped, none
+                // chosen, so none removed) and has not changed for a while.
+                let settled = walk.known.zip(stamp).filter(|(known, stamp)| {
+                    !skipped_some && here.is_empty() && stamp.modified() < known.settled_before
+                });
                 let mut found = walk.found.lock().unwrap_or_else(|e| e.into_inner());
                 found.entries.extend(here);
-                if walk.known.is_some() {
-                    found.folders.push(Visited { rel, stamp, skipped_some });
+                if let Some((_, stamp)) = settled {
+                    found.settled.push((rel, stamp));
                 }
             }
             Err(e) => {
@@ -171,59 +165,55 @@ mod tests {
 
     fn listed(dir: &Path, known: Option<&KnownFolders<'_>>) -> (Vec<String>, Vec<String>) {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
-        let listing = list_tree(dir, &pool, &|rel| rel == "skipped", &|_, _| true, known).unwrap();
+        // `old.html` and `y.html` are chosen (stale, say); `skipped` is left out with what is
+        // under it.
+        let stale = |rel: &str, _| rel.ends_with("/old.html") || rel.ends_with("/y.html");
+        let listing = list_tree(dir, &pool, &|rel| rel == "skipped", &stale, known).unwrap();
         let mut entries: Vec<String> =
             listing.entries.into_iter().map(|(rel, is_dir)| if is_dir { format!("{rel}/") } else { rel }).collect();
         entries.sort();
-        let mut folders: Vec<String> = listing
-            .folders
-            .into_iter()
-            .map(|v| {
-                format!(
-                    "{}{}{}",
-                    v.rel,
-                    if v.skipped_some { " skipped some" } else { "" },
-                    if v.stamp.is_some() { "" } else { " no stamp" }
-                )
-            })
-            .collect();
-        folders.sort();
-        (entries, folders)
+        let mut settled: Vec<String> = listing.settled.into_iter().map(|(rel, _)| rel).collect();
+        settled.sort();
+        (entries, settled)
     }
 
     #[test]
     fn a_folder_whose_recorded_stamp_holds_is_taken_from_the_manifest_not_read() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path();
-        for f in ["a/b/x.html", "a/y.html", "c/z.html", "skipped/s.bin"] {
+        for f in ["a/b/x.html", "a/y.html", "a/b-c.html", "c/old.html", "skipped/s.bin"] {
             std::fs::create_dir_all(dir.join(f).parent().unwrap()).unwrap();
             std::fs::write(dir.join(f), "").unwrap();
         }
-        let everything = ["a/", "a/b/", "a/b/x.html", "a/y.html", "c/", "c/z.html"].map(String::from).to_vec();
-        let all_folders = ["", "a", "a/b", "c"];
-        // Plain listing: no stamps taken, no folders returned.
+        let everything = ["a/y.html", "c/old.html"].map(String::from).to_vec();
+        let stamp = |rel: &str| Stamp::of_folder_at(&dir.join(rel)).unwrap();
+        let later = SystemTime::now() + std::time::Duration::from_secs(3600);
+        // Plain listing: no stamps taken, nothing settled.
         assert_eq!(listed(dir, None), (everything.clone(), vec![]));
 
-        // The manifest leaves out `a/y.html`; `a`'s recorded stamp is its stamp now, so the
-        // listing believes the manifest (which is how a build knows it did not read `a`).
-        let stamp = |rel: &str| Stamp::of_folder_at(&dir.join(rel)).unwrap();
-        let m = manifest(&["a/b/x.html", "c/z.html", "search/"], &[("a", stamp("a"))]);
-        let known = KnownFolders::of(&m);
-        let (entries, folders) = listed(dir, Some(&known));
-        assert_eq!(entries, ["a/", "a/b/", "a/b/x.html", "c/", "c/z.html"]);
-        assert_eq!(folders, [" skipped some", "a", "a/b", "c"], "the root held `skipped`");
+        // The manifest says `a` holds only `b/` and `b-c.html`, and `a`'s recorded stamp is its
+        // stamp now: the listing believes the manifest (how a build knows it did not read `a`).
+        let m = manifest(&["a/b-c.html", "a/b/x.html", "c/old.html", "search/"], &[("a", stamp("a"))]);
+        let (entries, settled) = listed(dir, Some(&KnownFolders::of(&m, later)));
+        assert_eq!(entries, ["c/old.html"]);
+        // Not settled: the root (it skipped `skipped`) and `c` (`c/old.html` goes).
+        assert_eq!(settled, ["a", "a/b"]);
+        let m = manifest(&["a/y.html"], &[("a", stamp("a"))]);
+        let (entries, settled) = listed(dir, Some(&KnownFolders::of(&m, later)));
+        assert_eq!(entries, everything);
+        assert!(settled.is_empty(), "`a` loses `y.html`; `a/b` is not in the manifest, so not visited: {settled:?}");
 
         // Another stamp for `a` (say, a file added since): `a` is read.
         let older = Stamp { mtime_sec: stamp("a").mtime_sec - 10, ..stamp("a") };
-        let m = manifest(&["a/b/x.html", "c/z.html"], &[("a", older), ("", stamp(""))]);
-        let (entries, folders) = listed(dir, Some(&KnownFolders::of(&m)));
+        let m = manifest(&["a/b-c.html", "c/old.html"], &[("a", older)]);
+        let (entries, settled) = listed(dir, Some(&KnownFolders::of(&m, later)));
         assert_eq!(entries, everything);
-        assert_eq!(folders.len(), all_folders.len());
+        assert_eq!(settled, ["a/b"]);
 
-        // No folder records at all: every folder is read, and stamped.
+        // Folders changed at or after the time given are not settled.
         let m = manifest(&["a/b/x.html"], &[]);
-        let (entries, folders) = listed(dir, Some(&KnownFolders::of(&m)));
+        let (entries, settled) = listed(dir, Some(&KnownFolders::of(&m, stamp("a/b").modified())));
         assert_eq!(entries, everything);
-        assert!(folders.iter().all(|f| !f.contains("no stamp")), "{folders:?}");
+        assert!(settled.is_empty(), "{settled:?}");
     }
 }

@@ -546,11 +546,11 @@ impl Stage {
         const SETTLED: Duration = Duration::from_secs(2);
         let listed_at = std::time::SystemTime::now();
         let whole = under.is_empty() && prune == Prune::Unneeded;
-        let known = whole.then(|| KnownFolders::of(&self.previous));
+        let known = whole.then(|| KnownFolders::of(&self.previous, listed_at - SETTLED));
         let prefix = if under.is_empty() { String::new() } else { format!("{under}/") };
         let root = if under.is_empty() { self.dir.clone() } else { self.dir.join(under) };
         let pool = io_pool();
-        let (listing, stale_files, folder_records) = {
+        let listing = {
             let recorded = self.recorded.lock();
             // Relative to `under`, as the listing gives them.
             // FxHash: ~130,000 paths at 60k, each looked up once by the listing.
@@ -565,25 +565,10 @@ impl Stage {
                 true => prune == Prune::Unneeded && !needed.contains(rel),
                 false => !produced.contains(rel),
             };
-            let listing = list_tree(&root, &pool, skip, &is_stale, known.as_ref())?;
-            let stale_files: Vec<String> =
-                listing.entries.iter().filter(|(_, is_dir)| !is_dir).map(|(rel, _)| rel.clone()).collect();
-            // A folder losing an entry below changes its stamp; one skipping an entry holds more
-            // than the manifest will say.
-            let touched: FxHashSet<&str> = listing
-                .entries
-                .iter()
-                .flat_map(|(rel, _)| [rel.as_str(), rel.rfind('/').map_or("", |i| &rel[..i])])
-                .collect();
-            let folder_records: Vec<(String, Stamp)> = listing
-                .folders
-                .iter()
-                .filter(|v| !v.skipped_some && !touched.contains(v.rel.as_str()))
-                .filter_map(|v| Some((v.rel.clone(), v.stamp?)))
-                .filter(|(_, stamp)| stamp.modified() + SETTLED < listed_at)
-                .collect();
-            (listing.entries, stale_files, folder_records)
+            list_tree(&root, &pool, skip, &is_stale, known.as_ref())?
         };
+        let stale_files: Vec<&str> =
+            listing.entries.iter().filter(|(_, is_dir)| !is_dir).map(|(rel, _)| rel.as_str()).collect();
         pool.install(|| {
             stale_files.par_iter().try_for_each(|rel| {
                 let path = root.join(rel);
@@ -591,19 +576,20 @@ impl Stage {
             })
         })?;
         let mut stale_dirs: HashSet<&str> =
-            listing.iter().filter(|(_, is_dir)| *is_dir).map(|(rel, _)| rel.as_str()).collect();
+            listing.entries.iter().filter(|(_, is_dir)| *is_dir).map(|(rel, _)| rel.as_str()).collect();
         if prune == Prune::EmptiedOnly {
             // The folders of the removed files, and theirs, up to `under`.
             stale_files.iter().for_each(|file| add_folders_of(file, &mut stale_dirs));
+        }
+        // A settled folder that is itself stale goes (it held nothing, or it would not be stale).
+        for (rel, stamp) in listing.settled.iter().filter(|(rel, _)| !stale_dirs.contains(rel.as_str())) {
+            self.recorded.record_folder(rel, *stamp);
         }
         let mut stale_dirs: Vec<&str> = stale_dirs.into_iter().collect();
         // Deepest first, so children go before their parents; folders still holding something stay.
         stale_dirs.sort_by_key(|rel| std::cmp::Reverse(rel.matches('/').count()));
         for rel in stale_dirs {
             let _ = std::fs::remove_dir(root.join(rel));
-        }
-        for (rel, stamp) in &folder_records {
-            self.recorded.record_folder(rel, *stamp);
         }
         Ok(())
     }

@@ -12,7 +12,7 @@ use std::time::SystemTime;
 
 use anyhow::Result;
 
-use super::manifest::{Manifest, Stamp};
+use super::manifest::{Manifest, Recorder, Stamp};
 
 /// Entries [`list_tree`] leaves out, with everything under them (by path relative to its folder).
 pub type Skip<'a> = dyn Fn(&str) -> bool + Sync + 'a;
@@ -20,30 +20,25 @@ pub type Skip<'a> = dyn Fn(&str) -> bool + Sync + 'a;
 /// folder it does not skip.
 pub type Keep<'a> = dyn Fn(&str, bool) -> bool + Sync + 'a;
 
-/// What [`list_tree`] found.
-#[derive(Debug, Default)]
-pub struct Listing {
-    /// The entries `keep` chose: (path relative to the folder listed, `/`-separated; whether it
-    /// is a folder).
-    pub entries: Vec<(String, bool)>,
-    /// With [`KnownFolders`]: the folders whose entries were all the manifest's, none of which
-    /// `keep` chose, with their stamps taken before their entries were read (so an entry added
-    /// after the read changes the stamp from the one taken) and older than `settled`.
-    pub settled: Vec<(String, Stamp)>,
-}
+/// The entries [`list_tree`] found that `keep` chose: (path relative to the folder listed,
+/// `/`-separated; whether it is a folder).
+pub type Listing = Vec<(String, bool)>;
 
-/// A previous manifest's account of its folders: the stamps it recorded; a folder recorded held
-/// exactly the files the manifest lists in it and the folders holding such files.
+/// A previous manifest's account of its folders (the stamps it recorded; a folder recorded held
+/// exactly the files the manifest lists in it and the folders holding such files), and where
+/// [`list_tree`] records the folders fit to be taken from the next manifest.
 pub struct KnownFolders<'m> {
     manifest: &'m Manifest,
-    /// Folders changed after this are not returned as settled (see [`Listing::settled`]).
+    /// Folders changed at or after this are not recorded.
     settled_before: SystemTime,
+    record: &'m Recorder,
 }
 
 impl<'m> KnownFolders<'m> {
-    /// What `manifest` says; folders modified after `settled_before` are not settled.
-    pub fn of(manifest: &'m Manifest, settled_before: SystemTime) -> KnownFolders<'m> {
-        KnownFolders { manifest, settled_before }
+    /// What `manifest` says; folders are recorded into `record` (see [`list_tree`]) unless
+    /// modified at or after `settled_before`.
+    pub fn new(manifest: &'m Manifest, settled_before: SystemTime, record: &'m Recorder) -> KnownFolders<'m> {
+        KnownFolders { manifest, settled_before, record }
     }
 
     /// The entries of folder `rel` when its stamp is still `now`'s as recorded: the manifest is
@@ -71,9 +66,11 @@ impl<'m> KnownFolders<'m> {
 /// Every entry under `dir` that `keep` chooses. Folders are listed in parallel on `pool` (on a
 /// cold cache, listing 100,000 folders one at a time waits on the disk for each). With `known`
 /// (from the manifest of `dir` itself), every folder's stamp is taken, a folder whose stamp the
-/// manifest recorded and still holds is not read but taken from it, and the folders fit to be
-/// recorded again are returned ([`Listing::settled`]). Symbolic links are entries, never
-/// followed.
+/// manifest recorded and still holds is not read but taken from it, and the folders that will
+/// hold exactly the manifest's entries once the chosen ones are gone are recorded with their
+/// stamps: not chosen themselves, none of their entries chosen or skipped, and settled. The
+/// stamp is taken before the entries are read, so an entry added after the read changes it.
+/// Symbolic links are entries, never followed.
 pub fn list_tree(
     dir: &Path,
     pool: &rayon::ThreadPool,
@@ -119,16 +116,13 @@ pub fn list_tree(
                     scope.spawn(move |s| visit(s, walk, child));
                 }
                 here.retain(|(child, is_dir)| (walk.keep)(child, *is_dir));
-                // Settled: it will hold exactly the manifest's entries (none skipped, none
-                // chosen, so none removed) and has not changed for a while.
-                let settled = walk.known.zip(stamp).filter(|(known, stamp)| {
-                    !skipped_some && here.is_empty() && stamp.modified() < known.settled_before
-                });
-                let mut found = walk.found.lock().unwrap_or_else(|e| e.into_inner());
-                found.entries.extend(here);
-                if let Some((_, stamp)) = settled {
-                    found.settled.push((rel, stamp));
+                if let Some((known, stamp)) = walk.known.zip(stamp) {
+                    let chosen = !rel.is_empty() && (walk.keep)(&rel, true);
+                    if !chosen && !skipped_some && here.is_empty() && stamp.modified() < known.settled_before {
+                        known.record.record_folder(&rel, stamp);
+                    }
                 }
+                walk.found.lock().unwrap_or_else(|e| e.into_inner()).extend(here);
             }
             Err(e) => {
                 let e = anyhow::Error::new(e).context(format!("failed to read `{}`", path.display()));
@@ -163,18 +157,23 @@ mod tests {
         Manifest::read(&path).unwrap()
     }
 
-    fn listed(dir: &Path, known: Option<&KnownFolders<'_>>) -> (Vec<String>, Vec<String>) {
+    /// The entries chosen under `dir`, and the folders recorded, given `known`'s manifest and
+    /// time (or no manifest at all).
+    fn listed(dir: &Path, known: Option<(&Manifest, SystemTime)>) -> (Vec<String>, Vec<String>) {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
-        // `old.html` and `y.html` are chosen (stale, say); `skipped` is left out with what is
-        // under it.
-        let stale = |rel: &str, _| rel.ends_with("/old.html") || rel.ends_with("/y.html");
-        let listing = list_tree(dir, &pool, &|rel| rel == "skipped", &stale, known).unwrap();
+        let record = Recorder::default();
+        let known = known.map(|(m, settled_before)| KnownFolders::new(m, settled_before, &record));
+        // `old.html`, `y.html` and the folder `e` are chosen (stale, say); `skipped` is left out
+        // with what is under it.
+        let stale = |rel: &str, _| rel.ends_with("/old.html") || rel.ends_with("/y.html") || rel == "e";
+        let listing = list_tree(dir, &pool, &|rel| rel == "skipped", &stale, known.as_ref()).unwrap();
         let mut entries: Vec<String> =
-            listing.entries.into_iter().map(|(rel, is_dir)| if is_dir { format!("{rel}/") } else { rel }).collect();
+            listing.into_iter().map(|(rel, is_dir)| if is_dir { format!("{rel}/") } else { rel }).collect();
         entries.sort();
-        let mut settled: Vec<String> = listing.settled.into_iter().map(|(rel, _)| rel).collect();
-        settled.sort();
-        (entries, settled)
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("m"), record.finish(1)).unwrap();
+        let m = Manifest::read(&tmp.path().join("m")).unwrap();
+        (entries, m.folders().map(|(rel, _)| rel.to_string()).collect())
     }
 
     #[test]
@@ -185,7 +184,8 @@ mod tests {
             std::fs::create_dir_all(dir.join(f).parent().unwrap()).unwrap();
             std::fs::write(dir.join(f), "").unwrap();
         }
-        let everything = ["a/y.html", "c/old.html"].map(String::from).to_vec();
+        std::fs::create_dir(dir.join("e")).unwrap(); // empty, but chosen: never recorded
+        let everything = ["a/y.html", "c/old.html", "e/"].map(String::from).to_vec();
         let stamp = |rel: &str| Stamp::of_folder_at(&dir.join(rel)).unwrap();
         let later = SystemTime::now() + std::time::Duration::from_secs(3600);
         // Plain listing: no stamps taken, nothing settled.
@@ -194,25 +194,25 @@ mod tests {
         // The manifest says `a` holds only `b/` and `b-c.html`, and `a`'s recorded stamp is its
         // stamp now: the listing believes the manifest (how a build knows it did not read `a`).
         let m = manifest(&["a/b-c.html", "a/b/x.html", "c/old.html", "search/"], &[("a", stamp("a"))]);
-        let (entries, settled) = listed(dir, Some(&KnownFolders::of(&m, later)));
-        assert_eq!(entries, ["c/old.html"]);
+        let (entries, settled) = listed(dir, Some((&m, later)));
+        assert_eq!(entries, ["c/old.html", "e/"]);
         // Not settled: the root (it skipped `skipped`) and `c` (`c/old.html` goes).
         assert_eq!(settled, ["a", "a/b"]);
         let m = manifest(&["a/y.html"], &[("a", stamp("a"))]);
-        let (entries, settled) = listed(dir, Some(&KnownFolders::of(&m, later)));
+        let (entries, settled) = listed(dir, Some((&m, later)));
         assert_eq!(entries, everything);
         assert!(settled.is_empty(), "`a` loses `y.html`; `a/b` is not in the manifest, so not visited: {settled:?}");
 
         // Another stamp for `a` (say, a file added since): `a` is read.
         let older = Stamp { mtime_sec: stamp("a").mtime_sec - 10, ..stamp("a") };
         let m = manifest(&["a/b-c.html", "c/old.html"], &[("a", older)]);
-        let (entries, settled) = listed(dir, Some(&KnownFolders::of(&m, later)));
+        let (entries, settled) = listed(dir, Some((&m, later)));
         assert_eq!(entries, everything);
         assert_eq!(settled, ["a/b"]);
 
         // Folders changed at or after the time given are not settled.
         let m = manifest(&["a/b/x.html"], &[]);
-        let (entries, settled) = listed(dir, Some(&KnownFolders::of(&m, stamp("a/b").modified())));
+        let (entries, settled) = listed(dir, Some((&m, stamp("a/b").modified())));
         assert_eq!(entries, everything);
         assert!(settled.is_empty(), "{settled:?}");
     }

@@ -247,6 +247,9 @@ fn encode(out: &mut Vec<u8>, rel: &str, e: &Entry) {
 #[derive(Default)]
 pub struct Recorder {
     buf: Mutex<Vec<u8>>,
+    /// Folder records, apart: they are made while the listing holds `buf` locked (see
+    /// [`Recorded`]), and they sort before every file.
+    folders: Mutex<Vec<u8>>,
 }
 
 impl Recorder {
@@ -267,7 +270,8 @@ impl Recorder {
     /// the folder's entries from the manifest instead of listing it.
     pub fn record_folder(&self, rel: &str, stamp: Stamp) {
         let entry = Entry { stamp, flags: FOLDER, ..Entry::default() };
-        self.record(&format!("{FOLDER_MARK}{rel}"), &entry);
+        let mut folders = self.folders.lock().unwrap_or_else(|e| e.into_inner());
+        encode(&mut folders, &format!("{FOLDER_MARK}{rel}"), &entry);
     }
 
     /// The record so far, locked (nothing is recorded while it is held).
@@ -277,16 +281,23 @@ impl Recorder {
 
     /// The manifest file's bytes: entries sorted by path, the last record of a path winning.
     pub fn finish(self, global: u64) -> Vec<u8> {
-        let buf = self.buf.into_inner().unwrap_or_else(|e| e.into_inner());
-        let mut sorted: Vec<(&[u8], Range<usize>)> = entries(&buf).collect();
-        // Stable sort, then keep the last of equal paths.
-        sorted.sort_by(|a, b| a.0.cmp(b.0));
-        let mut out = Vec::with_capacity(buf.len() + 24);
+        let files = self.buf.into_inner().unwrap_or_else(|e| e.into_inner());
+        let folders = self.folders.into_inner().unwrap_or_else(|e| e.into_inner());
+        let mut out = Vec::with_capacity(folders.len() + files.len() + 24);
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&global.to_le_bytes());
-        for (i, (rel, range)) in sorted.iter().enumerate() {
-            if sorted.get(i + 1).is_none_or(|next| next.0 != *rel) {
-                out.extend_from_slice(&buf[range.clone()]);
+        // Folder records sort before every file (see `FOLDER_MARK`).
+        for buf in [&folders, &files] {
+            // Offsets (not a slice and a range each): ~260,000 entries at 60k.
+            let mut sorted: Vec<usize> = entries(buf).map(|(_, range)| range.start).collect();
+            let rel = |at: usize| entry_at(buf, at).map_or(&[][..], |(rel, _)| rel);
+            // Stable sort, then keep the last of equal paths.
+            sorted.sort_by(|&a, &b| rel(a).cmp(rel(b)));
+            for (i, &at) in sorted.iter().enumerate() {
+                if sorted.get(i + 1).is_none_or(|&next| rel(next) != rel(at)) {
+                    let end = entry_at(buf, at).map_or(at, |(_, end)| end);
+                    out.extend_from_slice(&buf[at..end]);
+                }
             }
         }
         let sum = xxh3_64(&out);
@@ -300,9 +311,9 @@ pub struct Recorded<'a>(MutexGuard<'a, Vec<u8>>);
 
 impl Recorded<'_> {
     /// The recorded paths, in the order recorded (a path recorded twice appears twice); folder
-    /// records are left out.
+    /// records are not among them.
     pub fn paths(&self) -> impl Iterator<Item = &str> {
-        entries(&self.0).filter(|(rel, _)| rel.first() != Some(&0)).filter_map(|(rel, _)| std::str::from_utf8(rel).ok())
+        entries(&self.0).filter_map(|(rel, _)| std::str::from_utf8(rel).ok())
     }
 }
 

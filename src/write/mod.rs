@@ -345,8 +345,7 @@ impl Stage {
                     !is_dir && !keep.contains(rel.as_str()) && !written_here.contains(&rel) && !others
                 },
                 None,
-            )
-            .map(|listing| listing.entries),
+            ),
             false => Ok(Vec::new()),
         };
         let Ok(stale) = stale else { return false };
@@ -546,7 +545,7 @@ impl Stage {
         const SETTLED: Duration = Duration::from_secs(2);
         let listed_at = std::time::SystemTime::now();
         let whole = under.is_empty() && prune == Prune::Unneeded;
-        let known = whole.then(|| KnownFolders::of(&self.previous, listed_at - SETTLED));
+        let known = whole.then(|| KnownFolders::new(&self.previous, listed_at - SETTLED, &self.recorded));
         let prefix = if under.is_empty() { String::new() } else { format!("{under}/") };
         let root = if under.is_empty() { self.dir.clone() } else { self.dir.join(under) };
         let pool = io_pool();
@@ -568,7 +567,7 @@ impl Stage {
             list_tree(&root, &pool, skip, &is_stale, known.as_ref())?
         };
         let stale_files: Vec<&str> =
-            listing.entries.iter().filter(|(_, is_dir)| !is_dir).map(|(rel, _)| rel.as_str()).collect();
+            listing.iter().filter(|(_, is_dir)| !is_dir).map(|(rel, _)| rel.as_str()).collect();
         pool.install(|| {
             stale_files.par_iter().try_for_each(|rel| {
                 let path = root.join(rel);
@@ -576,14 +575,10 @@ impl Stage {
             })
         })?;
         let mut stale_dirs: HashSet<&str> =
-            listing.entries.iter().filter(|(_, is_dir)| *is_dir).map(|(rel, _)| rel.as_str()).collect();
+            listing.iter().filter(|(_, is_dir)| *is_dir).map(|(rel, _)| rel.as_str()).collect();
         if prune == Prune::EmptiedOnly {
             // The folders of the removed files, and theirs, up to `under`.
             stale_files.iter().for_each(|file| add_folders_of(file, &mut stale_dirs));
-        }
-        // A settled folder that is itself stale goes (it held nothing, or it would not be stale).
-        for (rel, stamp) in listing.settled.iter().filter(|(rel, _)| !stale_dirs.contains(rel.as_str())) {
-            self.recorded.record_folder(rel, *stamp);
         }
         let mut stale_dirs: Vec<&str> = stale_dirs.into_iter().collect();
         // Deepest first, so children go before their parents; folders still holding something stay.

@@ -566,19 +566,17 @@ impl Stage {
             };
             list_tree(&root, &pool, skip, &is_stale, known.as_ref())?
         };
-        let stale_files: Vec<&str> =
-            listing.iter().filter(|(_, is_dir)| !is_dir).map(|(rel, _)| rel.as_str()).collect();
+        let (dirs, files): (Vec<_>, Vec<_>) = listing.iter().partition(|(_, is_dir)| *is_dir);
         pool.install(|| {
-            stale_files.par_iter().try_for_each(|rel| {
+            files.par_iter().try_for_each(|(rel, _)| {
                 let path = root.join(rel);
                 std::fs::remove_file(&path).with_context(|| format!("failed to remove `{}`", path.display()))
             })
         })?;
-        let mut stale_dirs: HashSet<&str> =
-            listing.iter().filter(|(_, is_dir)| *is_dir).map(|(rel, _)| rel.as_str()).collect();
+        let mut stale_dirs: HashSet<&str> = dirs.iter().map(|(rel, _)| rel.as_str()).collect();
         if prune == Prune::EmptiedOnly {
             // The folders of the removed files, and theirs, up to `under`.
-            stale_files.iter().for_each(|file| add_folders_of(file, &mut stale_dirs));
+            files.iter().for_each(|(file, _)| add_folders_of(file, &mut stale_dirs));
         }
         let mut stale_dirs: Vec<&str> = stale_dirs.into_iter().collect();
         // Deepest first, so children go before their parents; folders still holding something stay.
@@ -667,7 +665,8 @@ pub fn record_live_tree(output: &Path, tree: &str, key: u64, files: &[String]) -
             recorder.record(rel, &entry);
         }
     }
-    // The tree's writer made no folder outside its tree.
+    // Folder records stay: a tree is never recorded (its writer changes it), and a record
+    // another change made untrue fails its stamp.
     for (rel, stamp) in manifest.folders() {
         recorder.record_folder(rel, stamp);
     }

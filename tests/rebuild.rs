@@ -278,3 +278,52 @@ fn a_removed_page_under_the_search_folder_is_gone_after_a_rebuild() {
     site.assert_same_as_clean_build();
     assert!(!site.out().join("search/help").exists());
 }
+
+/// Sets the modification time of every folder under `dir` a minute back, as if it had been
+/// built a while ago: a build records only folders unchanged for a moment (see
+/// `kbsite::write::listing`), and these builds follow one another within a second.
+fn age_folders(dir: &std::path::Path) {
+    let past = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+    for entry in walkdir::WalkDir::new(dir).into_iter().map(|e| e.unwrap()) {
+        if entry.file_type().is_dir() {
+            std::fs::File::open(entry.path()).unwrap().set_modified(past).unwrap();
+        }
+    }
+}
+
+/// Folders a rebuild knows from the manifest are not read again; whatever is added to one, or
+/// removed from it, is still found, and the output is still a clean build's.
+#[test]
+fn files_added_to_an_output_whose_folders_were_recorded_are_removed() {
+    let site = Site::new();
+    let old = site.root.join("public.kbsite-old");
+    let recorded_folders = |dir: &std::path::Path| {
+        kbsite::write::Manifest::read(&kbsite::write::manifest_path(dir)).map_or(0, |m| m.folders().count())
+    };
+    site.build(false);
+    site.build(false);
+    // Each of the next two builds reuses a folder, lists it and records its folders.
+    for _ in 0..2 {
+        age_folders(&old);
+        site.build(false);
+    }
+    let (live, kept_aside) = (recorded_folders(&site.out()), recorded_folders(&old));
+    assert!(live > 10 && kept_aside > 10, "folders recorded: {live} live, {kept_aside} kept aside");
+
+    // Strays in an article's folder of each, a new folder in one, and an article's folder gone
+    // from the other (its page is made again).
+    let article_dir = site.articles[5].trim_start_matches("content/").trim_end_matches("/README.md").to_string();
+    let article_out = |dir: &std::path::Path| dir.join(&article_dir);
+    assert!(article_out(&old).join("index.html").is_file(), "{article_dir}");
+    std::fs::write(article_out(&old).join("stray.html"), "not the site's").unwrap();
+    std::fs::create_dir_all(old.join("kb/stray")).unwrap();
+    std::fs::write(old.join("kb/stray/index.html"), "not the site's").unwrap();
+    std::fs::write(article_out(&site.out()).join("stray.txt"), "not the site's").unwrap();
+    let other = site.articles[6].trim_start_matches("content/").trim_end_matches("/README.md").to_string();
+    std::fs::remove_dir_all(site.out().join(&other)).unwrap();
+    // The build that reuses the kept-aside folder, then the one that reuses the other.
+    site.build(false);
+    site.assert_same_as_clean_build();
+    site.build(false);
+    site.assert_same_as_clean_build();
+}

@@ -29,7 +29,7 @@ pub const TREE: u8 = 2;
 const FOLDER: u8 = 4;
 /// Folder records are stored under their path after this byte, which no file path holds: they
 /// sort before every file and never answer a file's lookup.
-const FOLDER_MARK: char = '\0';
+const FOLDER_MARK: u8 = 0;
 
 /// What the manifest says of one file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -162,7 +162,7 @@ impl Manifest {
     pub fn under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a str, Entry)> + 'a {
         let start = match prefix.is_empty() {
             // Folder records sort first.
-            true => self.offsets.partition_point(|&o| self.rel_at(o).first() == Some(&0)),
+            true => self.offsets.partition_point(|&o| self.rel_at(o).first() == Some(&FOLDER_MARK)),
             false => self.offsets.partition_point(|&o| self.rel_at(o) < prefix.as_bytes()),
         };
         self.offsets[start..].iter().map_while(move |&o| {
@@ -173,14 +173,22 @@ impl Manifest {
 
     /// The stamp recorded for folder `rel` (`""`: the output folder itself), if any.
     pub fn folder(&self, rel: &str) -> Option<Stamp> {
-        let entry = self.get(&format!("{FOLDER_MARK}{rel}"))?;
+        // Folder records come first, each its path after the mark; every file sorts after them.
+        let i = self
+            .offsets
+            .binary_search_by(|&o| match self.rel_at(o).split_first() {
+                Some((&FOLDER_MARK, path)) => path.cmp(rel.as_bytes()),
+                _ => std::cmp::Ordering::Greater,
+            })
+            .ok()?;
+        let entry = decode_fixed(&self.buf, self.offsets[i] as usize + 4 + 1 + rel.len());
         (entry.flags == FOLDER).then_some(entry.stamp)
     }
 
     /// Every folder record: (folder, stamp), in path order.
     pub fn folders(&self) -> impl Iterator<Item = (&str, Stamp)> + '_ {
         self.offsets.iter().map_while(move |&o| {
-            let rel = std::str::from_utf8(self.rel_at(o)).ok()?.strip_prefix(FOLDER_MARK)?;
+            let rel = std::str::from_utf8(self.rel_at(o).strip_prefix(&[FOLDER_MARK])?).ok()?;
             let entry = decode_fixed(&self.buf, o as usize + 4 + 1 + rel.len());
             Some((rel, entry.stamp))
         })
@@ -271,7 +279,7 @@ impl Recorder {
     pub fn record_folder(&self, rel: &str, stamp: Stamp) {
         let entry = Entry { stamp, flags: FOLDER, ..Entry::default() };
         let mut folders = self.folders.lock().unwrap_or_else(|e| e.into_inner());
-        encode(&mut folders, &format!("{FOLDER_MARK}{rel}"), &entry);
+        encode(&mut folders, &format!("{}{rel}", char::from(FOLDER_MARK)), &entry);
     }
 
     /// The record so far, locked (nothing is recorded while it is held).

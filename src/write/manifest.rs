@@ -17,7 +17,9 @@ use std::ops::Range;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
-use xxhash_rust::xxh3::xxh3_64;
+use std::io::{BufWriter, Write};
+
+use xxhash_rust::xxh3::{xxh3_64, Xxh3Default};
 
 const MAGIC: &[u8; 8] = b"KBSMAN01";
 
@@ -289,11 +291,19 @@ impl Recorder {
 
     /// The manifest file's bytes: entries sorted by path, the last record of a path winning.
     pub fn finish(self, global: u64) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        let _ = self.write_to(global, &mut bytes); // writing into memory does not fail
+        bytes
+    }
+
+    /// Writes the manifest file ([`Recorder::finish`]'s bytes) to `out` as it goes: at 60k the
+    /// file is ~18 MB, not worth holding whole at the end of a build.
+    pub fn write_to(self, global: u64, out: impl Write) -> std::io::Result<()> {
         let files = self.buf.into_inner().unwrap_or_else(|e| e.into_inner());
         let folders = self.folders.into_inner().unwrap_or_else(|e| e.into_inner());
-        let mut out = Vec::with_capacity(folders.len() + files.len() + 24);
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&global.to_le_bytes());
+        let mut out = Summed { out: BufWriter::with_capacity(1 << 16, out), sum: Xxh3Default::new() };
+        out.put(MAGIC)?;
+        out.put(&global.to_le_bytes())?;
         // Folder records sort before every file (see `FOLDER_MARK`).
         for buf in [&folders, &files] {
             // Offsets (not a slice and a range each): ~260,000 entries at 60k.
@@ -304,13 +314,26 @@ impl Recorder {
             for (i, &at) in sorted.iter().enumerate() {
                 if sorted.get(i + 1).is_none_or(|&next| rel(next) != rel(at)) {
                     let end = entry_at(buf, at).map_or(at, |(_, end)| end);
-                    out.extend_from_slice(&buf[at..end]);
+                    out.put(&buf[at..end])?;
                 }
             }
         }
-        let sum = xxh3_64(&out);
-        out.extend_from_slice(&sum.to_le_bytes());
-        out
+        let sum = out.sum.digest();
+        out.out.write_all(&sum.to_le_bytes())?;
+        out.out.flush()
+    }
+}
+
+/// A writer that digests what it writes (the manifest's checksum, the xxh3 of everything before it).
+struct Summed<W: Write> {
+    out: BufWriter<W>,
+    sum: Xxh3Default,
+}
+
+impl<W: Write> Summed<W> {
+    fn put(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.sum.update(bytes);
+        self.out.write_all(bytes)
     }
 }
 

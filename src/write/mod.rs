@@ -618,8 +618,11 @@ impl Stage {
             return Err(e).with_context(|| format!("failed to move the new site into `{}`", self.output.display()));
         }
         // The manifest only saves work later: a build whose manifest cannot be written is not
-        // a failed build (the next one that reuses this folder rewrites every file).
-        let _ = write_manifest(&self.output, &self.recorded.finish(self.global));
+        // a failed build (the next one that reuses this folder rewrites every file). The
+        // manifests read are no longer needed (~18 MB each at 60k).
+        let Stage { output, recorded, global, previous, live, .. } = self;
+        drop((previous, live));
+        let _ = write_manifest(&output, recorded, global);
         Ok(())
     }
 
@@ -671,8 +674,9 @@ pub fn record_live_tree(output: &Path, tree: &str, key: u64, files: &[String]) -
         recorder.record_folder(rel, stamp);
     }
     record_tree_files(&recorder, output, tree, key, files)?;
-    write_manifest(output, &recorder.finish(manifest.global))
-        .with_context(|| format!("failed to update `{}`", path.display()))
+    let global = manifest.global;
+    drop(manifest);
+    write_manifest(output, recorder, global).with_context(|| format!("failed to update `{}`", path.display()))
 }
 
 /// Records the files a tree's writer wrote under `dir/tree/` (`files`, relative to the tree)
@@ -690,9 +694,9 @@ fn record_tree_files(recorded: &Recorder, dir: &Path, tree: &str, key: u64, file
 }
 
 /// Replaces the manifest of output folder `output` with `bytes`, whole or not at all.
-fn write_manifest(output: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    replace_whole(&manifest_path(output), &sibling(output, "kbsite-manifest-tmp"), |mut file| {
-        std::io::Write::write_all(&mut file, bytes)
+fn write_manifest(output: &Path, recorder: Recorder, global: u64) -> std::io::Result<()> {
+    replace_whole(&manifest_path(output), &sibling(output, "kbsite-manifest-tmp"), |file| {
+        recorder.write_to(global, file)
     })
 }
 

@@ -76,18 +76,12 @@ impl Stamp {
         Stamp::of(&std::fs::symlink_metadata(path).ok()?)
     }
 
-    /// The stamp of a folder (not of a link or file): its modification time changes whenever an
-    /// entry is added, removed or renamed in it. `None` for anything else.
-    pub fn of_folder(meta: &std::fs::Metadata) -> Option<Stamp> {
-        if !meta.is_dir() {
-            return None;
-        }
-        Stamp::of_any(meta)
-    }
-
-    /// The stamp of the folder at `path` now (links are not followed).
+    /// The stamp of the folder at `path` now (links are not followed; `None` for anything but a
+    /// folder): its modification time changes whenever an entry is added, removed or renamed in
+    /// it.
     pub fn of_folder_at(path: &Path) -> Option<Stamp> {
-        Stamp::of_folder(&std::fs::symlink_metadata(path).ok()?)
+        let meta = std::fs::symlink_metadata(path).ok()?;
+        meta.is_dir().then(|| Stamp::of_any(&meta)).flatten()
     }
 
     /// When the file or folder was last modified.
@@ -194,11 +188,6 @@ impl Manifest {
             let entry = decode_fixed(&self.buf, o as usize + 4 + 1 + rel.len());
             Some((rel, entry.stamp))
         })
-    }
-
-    /// Whether the manifest records any folder.
-    pub fn has_folders(&self) -> bool {
-        self.folders().next().is_some()
     }
 
     fn rel_at(&self, offset: u32) -> &[u8] {
@@ -429,7 +418,7 @@ mod tests {
         bare.record("a.html", &entry(1, 10));
         std::fs::write(&path, bare.finish(1)).unwrap();
         let m = Manifest::read(&path).unwrap();
-        assert!(!m.has_folders());
+        assert!(m.folders().next().is_none());
         assert_eq!(m.under("").count(), 1);
     }
 

@@ -13,11 +13,10 @@
 //! removed from it or renamed in it, so the next build that reuses the folder knows its entries
 //! without listing it.
 
+use std::io::{BufWriter, Write};
 use std::ops::Range;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
-
-use std::io::{BufWriter, Write};
 
 use xxhash_rust::xxh3::{xxh3_64, Xxh3Default};
 
@@ -80,8 +79,8 @@ impl Stamp {
     /// folder): its modification time changes whenever an entry is added, removed or renamed in
     /// it.
     pub fn of_folder_at(path: &Path) -> Option<Stamp> {
-        let meta = std::fs::symlink_metadata(path).ok()?;
-        meta.is_dir().then(|| Stamp::of_any(&meta)).flatten()
+        let meta = std::fs::symlink_metadata(path).ok().filter(|m| m.is_dir())?;
+        Stamp::of_any(&meta)
     }
 
     /// When the file or folder was last modified.
@@ -278,15 +277,18 @@ impl Recorder {
         Recorded(self.buf.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
-    /// The manifest file's bytes: entries sorted by path, the last record of a path winning.
+    /// The manifest file's bytes, as [`Recorder::write_to`] writes them (builds stream them;
+    /// tests look at them whole).
+    #[cfg(test)]
     pub fn finish(self, global: u64) -> Vec<u8> {
         let mut bytes = Vec::new();
         let _ = self.write_to(global, &mut bytes); // writing into memory does not fail
         bytes
     }
 
-    /// Writes the manifest file ([`Recorder::finish`]'s bytes) to `out` as it goes: at 60k the
-    /// file is ~18 MB, not worth holding whole at the end of a build.
+    /// Writes the manifest file to `out` as it goes (entries sorted by path, the last record of a
+    /// path winning, then the checksum): at 60k the file is ~18 MB, not worth holding whole at
+    /// the end of a build.
     pub fn write_to(self, global: u64, out: impl Write) -> std::io::Result<()> {
         let files = self.buf.into_inner().unwrap_or_else(|e| e.into_inner());
         let folders = self.folders.into_inner().unwrap_or_else(|e| e.into_inner());

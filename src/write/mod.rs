@@ -693,7 +693,7 @@ fn record_tree_files(recorded: &Recorder, dir: &Path, tree: &str, key: u64, file
     Ok(())
 }
 
-/// Replaces the manifest of output folder `output` with `bytes`, whole or not at all.
+/// Replaces the manifest of output folder `output` with what `recorder` holds, whole or not at all.
 fn write_manifest(output: &Path, recorder: Recorder, global: u64) -> std::io::Result<()> {
     replace_whole(&manifest_path(output), &sibling(output, "kbsite-manifest-tmp"), |file| {
         recorder.write_to(global, file)
